@@ -1,0 +1,5 @@
+"""tapegrad's autograd: Tensor, the tape, backward and grad, grad modes, gradcheck."""
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .tensor import Tensor, tensor, from_numpy
+from .engine import grad, primitive, PRIMITIVES
+from .gradcheck import gradcheck, gradgradcheck, GradcheckError

@@ -1,0 +1,287 @@
+"""Tensor: an ndarray with a place on the tape."""
+import numpy as np
+
+
+def _to_array(data, dtype):
+    """Array for `tensor(data)`: Python floats and lists become float32, as in PyTorch;
+    NumPy arrays and scalars keep their dtype. Always a copy."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    keeps_dtype = isinstance(data, (np.ndarray, np.generic))
+    a = np.array(data)
+    if not keeps_dtype and a.dtype == np.float64:
+        return a.astype(np.float32)
+    if not keeps_dtype and a.dtype == np.complex128:
+        return a.astype(np.complex64)
+    return a
+
+
+def _check_grad_dtype(dtype):
+    if dtype.kind not in "fc":
+        raise RuntimeError(f"only Tensors of floating point dtype can require gradients; "
+                           f"got dtype {dtype}")
+
+
+def _sizes(sizes):
+    """PyTorch's `t.f(*sizes)` and `t.f(sizes)` spellings as one tuple."""
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+        return tuple(sizes[0])
+    return tuple(sizes)
+
+
+def _plain(x):
+    """The array behind a Tensor, or `x` itself."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    `Tensor(data, requires_grad=False, dtype=None)` copies `data`; see `tensor`.
+    """
+    __slots__ = ("data", "grad", "requires_grad", "_node", "__weakref__")
+    __array_priority__ = 1000          # ndarray (op) Tensor defers to Tensor's reflected op
+    __hash__ = object.__hash__         # __eq__ is elementwise, identity stays the hash
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self._node = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array, requires_grad=False):
+        """A leaf around `array`, no copy, no checks (engine-internal)."""
+        t = cls.__new__(cls)
+        t.data = array if type(array) is np.ndarray else np.asarray(array)
+        t.grad = None
+        t._node = None
+        t.requires_grad = requires_grad
+        return t
+
+    @classmethod
+    def _from_node(cls, node):
+        """The output of `node` as a Tensor, for recording a backward pass."""
+        t = cls._wrap(node.out, True)
+        t._node = node
+        return t
+
+    # ---- attributes -------------------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    is_leaf = property(lambda self: self._node is None)
+    grad_fn = property(lambda self: self._node)
+    T = property(lambda self: ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1))))
+    mT = property(lambda self: ops.swapaxes(self, -1, -2))
+
+    def size(self, dim=None):
+        """The shape, or its length along `dim` (PyTorch's Tensor.size)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def numpy(self):
+        """The underlying array (shared, not copied)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a Tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to Python "
+                             f"scalars; got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut off from the tape."""
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "
+                               "tensors; use detach() for a non-leaf")
+        if requires_grad:
+            _check_grad_dtype(self.data.dtype)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's .grad (torch.Tensor.backward)."""
+        if retain_graph is None:
+            retain_graph = create_graph
+        engine.run_backward([self], [gradient], retain_graph, create_graph)
+
+    # ---- conversion ---------------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras += f", dtype={self.data.dtype}"
+        if self._node is not None:
+            extras += f", grad_fn=<{self._node.name}>"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        return f"tensor({body}{extras})"
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.data)
+
+    def __int__(self):
+        return int(self.data)
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index; got dtype {self.dtype}, shape {self.shape}")
+        return int(self.data)
+
+    def astype(self, dtype):
+        return ops.astype(self, dtype)
+
+    to = astype
+
+    def float(self):
+        return ops.astype(self, np.float32)
+
+    def double(self):
+        return ops.astype(self, np.float64)
+
+    # ---- arithmetic ---------------------------------------------------------------------
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.sub(self, other)
+    def __rsub__(self, other): return ops.sub(other, self)
+    def __mul__(self, other): return ops.mul(self, other)
+    def __rmul__(self, other): return ops.mul(other, self)
+    def __truediv__(self, other): return ops.div(self, other)
+    def __rtruediv__(self, other): return ops.div(other, self)
+    def __pow__(self, other): return ops.pow(self, other)
+    def __rpow__(self, other): return ops.pow(other, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __mod__(self, other): return ops.remainder(self, other)
+    def __rmod__(self, other): return ops.remainder(other, self)
+    def __floordiv__(self, other): return ops.floor_divide(self, other)
+    def __rfloordiv__(self, other): return ops.floor_divide(other, self)
+    def __neg__(self): return ops.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.abs(self)
+
+    # ---- comparison and logic: never differentiable ------------------------------------
+    def __eq__(self, other): return Tensor._wrap(self.data == _plain(other))
+    def __ne__(self, other): return Tensor._wrap(self.data != _plain(other))
+    def __lt__(self, other): return Tensor._wrap(self.data < _plain(other))
+    def __le__(self, other): return Tensor._wrap(self.data <= _plain(other))
+    def __gt__(self, other): return Tensor._wrap(self.data > _plain(other))
+    def __ge__(self, other): return Tensor._wrap(self.data >= _plain(other))
+    def __and__(self, other): return Tensor._wrap(self.data & _plain(other))
+    def __or__(self, other): return Tensor._wrap(self.data | _plain(other))
+    def __xor__(self, other): return Tensor._wrap(self.data ^ _plain(other))
+    def __invert__(self): return Tensor._wrap(~self.data)
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __getitem__(self, index): return ops.getitem(self, index)
+
+    # ---- ops as methods, where PyTorch has them -----------------------------------------
+    def add(self, other): return ops.add(self, other)
+    def sub(self, other): return ops.sub(self, other)
+    def mul(self, other): return ops.mul(self, other)
+    def div(self, other): return ops.div(self, other)
+    def neg(self): return ops.neg(self)
+    def pow(self, exponent): return ops.pow(self, exponent)
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+    def log1p(self): return ops.log1p(self)
+    def sqrt(self): return ops.sqrt(self)
+    def abs(self): return ops.abs(self)
+    def sign(self): return ops.sign(self)
+    def tanh(self): return ops.tanh(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def relu(self): return ops.relu(self)
+    def maximum(self, other): return ops.maximum(self, other)
+    def minimum(self, other): return ops.minimum(self, other)
+    def clamp(self, min=None, max=None): return ops.clamp(self, min, max)
+    clip = clamp
+    def where(self, condition, other): return ops.where(condition, self, other)
+
+    def sum(self, dim=None, keepdim=False, **kw): return ops.sum(self, dim, keepdim, **kw)
+    def mean(self, dim=None, keepdim=False, **kw): return ops.mean(self, dim, keepdim, **kw)
+    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
+    def amax(self, dim=None, keepdim=False, **kw): return ops.amax(self, dim, keepdim, **kw)
+    def amin(self, dim=None, keepdim=False, **kw): return ops.amin(self, dim, keepdim, **kw)
+    def var(self, dim=None, keepdim=False, **kw): return ops.var(self, dim, keepdim, **kw)
+    def std(self, dim=None, keepdim=False, **kw): return ops.std(self, dim, keepdim, **kw)
+    def logsumexp(self, dim=None, keepdim=False, **kw):
+        return ops.logsumexp(self, dim, keepdim, **kw)
+    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
+    def norm(self, p=2, dim=None, keepdim=False): return ops.norm(self, p, dim, keepdim)
+
+    def reshape(self, *shape): return ops.reshape(self, _sizes(shape))
+    view = reshape
+    def permute(self, *dims): return ops.permute(self, _sizes(dims))
+    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
+    def swapaxes(self, axis0, axis1): return ops.swapaxes(self, axis0, axis1)
+    def expand(self, *sizes): return ops.expand(self, _sizes(sizes))
+    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
+    def squeeze(self, dim=None): return ops.squeeze(self, dim)
+    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
+    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
+    def flip(self, dims): return ops.flip(self, dims)
+    def repeat(self, *sizes): return ops.repeat(self, _sizes(sizes))
+    def tile(self, reps): return ops.tile(self, reps)
+    def split(self, split_size_or_sections, dim=0):
+        return ops.split(self, split_size_or_sections, dim)
+    def chunk(self, chunks, dim=0): return ops.chunk(self, chunks, dim)
+    def gather(self, dim, index): return ops.gather(self, dim, index)
+    def scatter_add(self, dim, index, src): return ops.scatter_add(self, dim, index, src)
+    def matmul(self, other): return ops.matmul(self, other)
+    def dot(self, other): return ops.dot(self, other)
+    def outer(self, other): return ops.outer(self, other)
+
+
+def tensor(data, requires_grad=False, dtype=None):
+    """A new leaf Tensor holding a copy of `data` (torch.tensor).
+
+    Python floats and lists of floats become float32, ints int64; NumPy arrays keep their
+    dtype unless `dtype` is given. Only floating tensors may require grad."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array):
+    """A leaf Tensor sharing memory with `array` (torch.from_numpy)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
+    return Tensor._wrap(array)
+
+
+from . import engine   # noqa: E402  (engine needs Tensor defined)
+import ops             # noqa: E402

@@ -1,0 +1,182 @@
+"""Elementwise ops: arithmetic, unary math, activations, selection.
+
+Binary ops broadcast as NumPy does and reduce their gradients with `unbroadcast`.
+Subgradient conventions (all finite): abs'(0) = 0, relu'(0) = 0, sqrt'(0) = 0,
+maximum/minimum split the gradient evenly between tied inputs, clamp passes the gradient
+where min <= x <= max.
+"""
+import numbers
+
+import numpy as np
+
+from autograd.engine import primitive
+from autograd.tensor import Tensor, _plain
+from ._util import unbroadcast
+
+
+@primitive
+def add(a, b):
+    return np.add(a, b), (lambda g, y, a, b: unbroadcast(g, a.shape),
+                          lambda g, y, a, b: unbroadcast(g, b.shape))
+
+
+@primitive
+def sub(a, b):
+    return np.subtract(a, b), (lambda g, y, a, b: unbroadcast(g, a.shape),
+                               lambda g, y, a, b: unbroadcast(-g, b.shape))
+
+
+@primitive
+def mul(a, b):                                          # d(ab) = b da + a db
+    return np.multiply(a, b), (lambda g, y, a, b: unbroadcast(g * b, a.shape),
+                               lambda g, y, a, b: unbroadcast(g * a, b.shape))
+
+
+@primitive
+def div(a, b):                                          # d(a/b) = da/b - (a/b) db/b
+    return np.true_divide(a, b), (lambda g, y, a, b: unbroadcast(g / b, a.shape),
+                                  lambda g, y, a, b: unbroadcast(-g * y / b, b.shape))
+
+
+@primitive
+def neg(x):
+    return np.negative(x), (lambda g, y, x: -g,)
+
+
+@primitive
+def pow(a, b):
+    """a ** b, for a Tensor or scalar exponent b. d/db = a^b log a, taken as 0 where a == 0."""
+    return np.power(a, b), (_pow_base_vjp,
+                            lambda g, y, a, b: unbroadcast(g * y * log(where(a == 0, 1, a)),
+                                                           b.shape))
+
+
+def _pow_base_vjp(g, y, a, b):          # d a^b / da = b a^(b-1); 0 where b == 0 (pow(0, 0))
+    if isinstance(b, numbers.Number):
+        return g * b * a ** (b - 1) if b != 0 else zeros_like(g)
+    return unbroadcast(g * b * a ** where(b == 0, 1, b - 1), a.shape)
+
+
+@primitive
+def remainder(a, b):
+    """a mod b with the sign of b (Python's %). d/da = 1, d/db = -floor(a / b)."""
+    return np.remainder(a, b), (
+        lambda g, y, a, b: unbroadcast(g, a.shape),
+        lambda g, y, a, b: unbroadcast(-g * np.floor_divide(_plain(a), _plain(b)), b.shape))
+
+
+def floor_divide(a, b):
+    """a // b. Piecewise constant, so never differentiable: the result does not require grad."""
+    y = np.floor_divide(_plain(a), _plain(b))
+    return Tensor._wrap(y) if isinstance(a, Tensor) or isinstance(b, Tensor) else y
+
+
+@primitive
+def exp(x):
+    return np.exp(x), (lambda g, y, x: g * y,)          # d e^x = e^x
+
+
+@primitive
+def log(x):
+    return np.log(x), (lambda g, y, x: g / x,)
+
+
+@primitive
+def log1p(x):
+    return np.log1p(x), (lambda g, y, x: g / (1 + x),)
+
+
+@primitive
+def sqrt(x):                                            # d sqrt x = 1 / (2 sqrt x); 0 at x = 0
+    return np.sqrt(x), (lambda g, y, x: g / (2 * where(y == 0, np.inf, y)),)
+
+
+@primitive
+def abs(x):                                             # d|x| = sign(x), 0 at 0
+    return np.abs(x), (lambda g, y, x: g * sign(x),)
+
+
+@primitive
+def sign(x):                                            # piecewise constant: zero gradient
+    return np.sign(x), (lambda g, y, x: zeros_like(g),)
+
+
+@primitive
+def tanh(x):                                            # d tanh = 1 - tanh^2
+    return np.tanh(x), (lambda g, y, x: g * (1 - y * y),)
+
+
+@primitive
+def sigmoid(x):                                         # d s = s (1 - s)
+    e = np.exp(-np.abs(x))                              # <= 1: no overflow at +-1000
+    y = np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e))
+    return y, (lambda g, y, x: g * y * (1 - y),)
+
+
+@primitive
+def relu(x):                                            # relu'(0) = 0
+    return np.maximum(x, 0), (lambda g, y, x: g * (y > 0),)
+
+
+@primitive
+def leaky_relu(x, negative_slope=0.01):
+    y = np.where(np.greater(x, 0), x, x * negative_slope)
+    return y, (lambda g, y, x: where(x > 0, g, g * negative_slope),)
+
+
+@primitive
+def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
+    bx = np.multiply(x, beta)
+    y = np.where(bx > threshold, x, np.logaddexp(0, bx) / beta).astype(bx.dtype, copy=False)
+    return y, (lambda g, y, x: where(x * beta > threshold, g, g * sigmoid(x * beta)),)
+
+
+def _tie_split(g, a, b):
+    """g where a wins over b, g/2 where they tie, 0 where b wins."""
+    return where(a == b, g * 0.5, g * (a > b))
+
+
+@primitive
+def maximum(a, b):
+    return np.maximum(a, b), (lambda g, y, a, b: unbroadcast(_tie_split(g, a, b), a.shape),
+                              lambda g, y, a, b: unbroadcast(_tie_split(g, b, a), b.shape))
+
+
+@primitive
+def minimum(a, b):
+    return np.minimum(a, b), (lambda g, y, a, b: unbroadcast(_tie_split(g, b, a), a.shape),
+                              lambda g, y, a, b: unbroadcast(_tie_split(g, a, b), b.shape))
+
+
+@primitive
+def clamp(x, min=None, max=None):
+    """Clip to [min, max] (either may be None; scalars or arrays, not differentiated)."""
+    if min is None and max is None:
+        raise ValueError("at least one of min and max must be given")
+    keep = ((x >= min) if min is not None else True) & ((x <= max) if max is not None else True)
+    return np.clip(x, min, max), (lambda g, y, x: g * keep,)
+
+
+clip = clamp
+
+
+@primitive
+def where(condition, a, b):
+    """a where condition, else b (broadcast). The condition is not differentiable."""
+    cond = np.asarray(condition, dtype=bool)
+    return np.where(cond, a, b), (None,
+                                  lambda g, y, c, a, b: unbroadcast(where(cond, g, 0), a.shape),
+                                  lambda g, y, c, a, b: unbroadcast(where(cond, 0, g), b.shape))
+
+
+@primitive
+def astype(x, dtype=np.float32):
+    """Cast to `dtype`; the gradient is cast back. Casts to non-float dtypes are not recorded."""
+    return x.astype(dtype, copy=False), (lambda g, y, x: astype(g, x.dtype),)
+
+
+def zeros_like(x):
+    """Zeros shaped like `x`, never requiring grad."""
+    z = np.zeros_like(_plain(x))
+    return Tensor._wrap(z) if isinstance(x, Tensor) else z

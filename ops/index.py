@@ -1,0 +1,95 @@
+"""Indexing: getitem (basic, advanced and boolean), its adjoint index_put_add, and PyTorch's
+gather / scatter_add along a dimension. Repeated indices accumulate their gradients."""
+import numpy as np
+
+from autograd.engine import primitive
+from autograd.tensor import _plain
+
+
+def _index(index):
+    """A NumPy index from what a user may write: Tensors and lists become arrays."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        i = _plain(i)
+        if isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be integer or bool, got {i.dtype}")
+        out.append(i)
+    return tuple(out)
+
+
+def _is_basic(index):
+    """True for ints, slices, None and Ellipsis only: every element is hit at most once."""
+    return not any(isinstance(i, np.ndarray) for i in index)
+
+
+@primitive
+def getitem(x, index=()):
+    """x[index], with NumPy's basic, advanced and boolean indexing."""
+    index = _index(index)
+    y = np.asarray(x)[index]
+    return y, (lambda g, y, x: index_put_add(g, shape=x.shape, index=index),)
+
+
+@primitive
+def index_put_add(g, shape=(), index=()):
+    """zeros(shape) with g added at `index` (repeats accumulate): the adjoint of getitem."""
+    z = np.zeros(shape, dtype=np.result_type(g))
+    if _is_basic(index):
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z, (lambda gg, y, g: getitem(gg, index),)
+
+
+def _along(index, dim):
+    """The full index tuple that picks index[...] along `dim` and the identity elsewhere."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _check_index(op, x_shape, dim, index):
+    index = np.asarray(_plain(index))
+    if index.dtype.kind not in "iu":
+        raise IndexError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
+    if index.ndim != len(x_shape):
+        raise IndexError(f"{op}: index of shape {index.shape} must have as many dims as the "
+                         f"input of shape {x_shape}")
+    return index
+
+
+@primitive
+def _gather(x, dim=0, index=None):
+    index = _check_index("gather", np.shape(x), dim, index)
+    where = _along(index, dim % np.ndim(x))
+    # d gather = scatter_add of g into zeros at the same places
+    return np.asarray(x)[where], (lambda g, y, x: _scatter_add(np.zeros(x.shape, x.dtype), g,
+                                                               dim=dim, index=index),)
+
+
+def gather(x, dim, index):
+    """torch.gather: out[i][j][k] = x[index[i][j][k]][j][k] for dim = 0, and so on."""
+    return _gather(x, dim=dim, index=index)
+
+
+@primitive
+def _scatter_add(x, src, dim=0, index=None):
+    index = _check_index("scatter_add", np.shape(x), dim, index)
+    where = _along(index, dim % np.ndim(x))
+    y = np.array(x, copy=True)
+    np.add.at(y, where, np.asarray(src)[tuple(slice(0, n) for n in index.shape)])
+
+    def gsrc(g, y, x, src):             # each src element went to one place: gather it back
+        gs = _gather(g, dim=dim, index=index)
+        return gs if gs.shape == src.shape else index_put_add(
+            gs, shape=src.shape, index=tuple(slice(0, n) for n in index.shape))
+    return y, (lambda g, y, x, src: g, gsrc)
+
+
+def scatter_add(x, dim, index, src):
+    """torch.scatter_add: a copy of x with src[i][j][k] added at x[index[i][j][k]][j][k]
+    (dim = 0), repeated indices accumulating."""
+    return _scatter_add(x, src, dim=dim, index=index)

@@ -1,0 +1,103 @@
+"""Linear algebra: matmul (batched, broadcasting, 1-D promotion as NumPy), dot, outer, einsum."""
+import numpy as np
+
+from autograd.engine import primitive
+from ._util import unbroadcast
+from . import shape as sh
+
+
+def _mT(x):
+    return sh.transpose(x, -1, -2)
+
+
+@primitive
+def _matmul(a, b):
+    """(..., n, k) @ (..., k, m) -> (..., n, m), batch dims broadcast."""
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied "
+                         f"({a.shape[-1]} != {b.shape[-2]})")
+    # d(ab) = da b + a db
+    return np.matmul(a, b), (lambda g, y, a, b: unbroadcast(g @ _mT(b), a.shape),
+                             lambda g, y, a, b: unbroadcast(_mT(a) @ g, b.shape))
+
+
+def matmul(a, b):
+    """a @ b as NumPy: a 1-D `a` is a row (k,) -> (1, k), a 1-D `b` a column, and the added
+    axis is removed from the result."""
+    a_shape, b_shape = np.shape(a), np.shape(b)
+    if not a_shape or not b_shape:
+        raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a_shape} "
+                         f"and {b_shape}")
+    if len(a_shape) > 1 and len(b_shape) > 1:
+        return _matmul(a, b)
+    y = _matmul(sh.reshape(a, (1,) + a_shape) if len(a_shape) == 1 else a,     # (k,) -> (1, k)
+                sh.reshape(b, b_shape + (1,)) if len(b_shape) == 1 else b)     # (k,) -> (k, 1)
+    out = np.broadcast_shapes(a_shape[:-2], b_shape[:-2]) + (
+        a_shape[-2:-1] if len(a_shape) > 1 else ()) + (b_shape[-1:] if len(b_shape) > 1 else ())
+    return sh.reshape(y, out)
+
+
+def dot(a, b):
+    """Inner product of two 1-D tensors."""
+    if np.ndim(a) != 1 or np.ndim(b) != 1:
+        raise ValueError(f"dot: expected two 1-D tensors, got shapes {np.shape(a)} and "
+                         f"{np.shape(b)}")
+    return matmul(a, b)
+
+
+def outer(a, b):
+    """Outer product of two 1-D tensors: (n,) x (m,) -> (n, m)."""
+    if np.ndim(a) != 1 or np.ndim(b) != 1:
+        raise ValueError(f"outer: expected two 1-D tensors, got shapes {np.shape(a)} and "
+                         f"{np.shape(b)}")
+    return sh.reshape(a, (-1, 1)) * sh.reshape(b, (1, -1))           # (n, 1) * (1, m)
+
+
+def _parse(subscripts, n):
+    """'ij,jk->ik' as (['ij', 'jk'], 'ik'); the output defaults to NumPy's implicit one."""
+    s = subscripts.replace(" ", "")
+    if "." in s:
+        raise ValueError(f"einsum: ellipsis is not supported in {subscripts!r}")
+    ins, _, out = s.partition("->")
+    ins = ins.split(",")
+    if len(ins) != n:
+        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {n} given")
+    if "->" not in s:
+        out = "".join(sorted(c for c in set("".join(ins)) if "".join(ins).count(c) == 1))
+    for k, sub in enumerate(ins):
+        if len(set(sub)) != len(sub):
+            raise ValueError(f"einsum: repeated index in operand {k} ({sub!r}, a diagonal) "
+                             "is not supported")
+    return ins, out
+
+
+@primitive
+def _einsum(*xs, subscripts=""):
+    ins, out = _parse(subscripts, len(xs))
+    for k, (sub, x) in enumerate(zip(ins, xs)):
+        if len(sub) != np.ndim(x):
+            raise ValueError(f"einsum: operand {k} has shape {np.shape(x)} but subscripts "
+                             f"{sub!r}")
+
+    def vjp(k):
+        # d/dx_k: contract g with every other operand onto x_k's indices; an index that only
+        # x_k has was summed away, so its gradient is broadcast back along it
+        others = ins[:k] + ins[k + 1:]
+        seen = set(out).union(*others)
+        kept = "".join(c for c in ins[k] if c in seen)
+
+        def gk(g, y, *xs):
+            r = _einsum(g, *xs[:k], *xs[k + 1:], subscripts=",".join([out] + others) + "->" + kept)
+            if kept == ins[k]:
+                return r
+            ones = tuple(n if c in seen else 1 for c, n in zip(ins[k], xs[k].shape))
+            return sh.broadcast_to(sh.reshape(r, ones), xs[k].shape)
+        return gk
+    return np.einsum(f"{','.join(ins)}->{out}", *xs), tuple(vjp(k) for k in range(len(xs)))
+
+
+def einsum(subscripts, *operands):
+    """np.einsum for explicit or implicit subscripts without ellipsis or repeated indices."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return _einsum(*operands, subscripts=subscripts)

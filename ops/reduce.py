@@ -1,0 +1,138 @@
+"""Reductions. `dim` (PyTorch) or `axis` (NumPy): None, an int or a tuple; `keepdim` or
+`keepdims`. max/min split the gradient evenly between tied maxima (PyTorch's amax does the
+same); std and norm have gradient 0 where they are 0."""
+import collections
+
+import numpy as np
+
+from autograd.engine import primitive
+from autograd.tensor import Tensor, _plain
+from ._util import normalize_dims
+from . import elementwise as ew
+from . import shape as sh
+
+MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
+
+
+def _reduced(x, dim, axis, keepdim, keepdims, op):
+    """(dims, keep, kept_shape): the reduced axes, whether they are kept, and the output shape
+    with reduced axes kept as 1 (what the VJP reshapes g to before broadcasting it back)."""
+    dims = normalize_dims(dim if axis is None else axis, np.ndim(x), op)
+    keep = keepdim if keepdims is None else keepdims
+    kept_shape = tuple(1 if i in dims else n for i, n in enumerate(np.shape(x)))
+    return dims, keep, kept_shape
+
+
+def _spread(g, kept_shape, shape):
+    """The VJP of summing to `kept_shape`: g broadcast back over the reduced axes."""
+    return sh.broadcast_to(sh.reshape(g, kept_shape), shape)   # (kept) -> (shape)
+
+
+@primitive
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "sum")
+    return np.sum(x, axis=dims, keepdims=keep), (lambda g, y, x: _spread(g, kept, x.shape),)
+
+
+@primitive
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "mean")
+    n = int(np.prod([np.shape(x)[d] for d in dims]))
+    return np.mean(x, axis=dims, keepdims=keep), (lambda g, y, x: _spread(g, kept, x.shape) / n,)
+
+
+def _extreme(np_fn, x, dim, keepdim, axis, keepdims, op):
+    """Forward and VJP of amax / amin: g goes to every extremum, shared evenly among ties."""
+    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, op)
+
+    def vjp(g, y, x):
+        hit = _plain(x) == np.reshape(_plain(y), kept)
+        share = hit / np.sum(hit, axis=dims, keepdims=True)
+        return _spread(g, kept, x.shape) * share.astype(x.dtype)
+    return np_fn(x, axis=dims, keepdims=keep), (vjp,)
+
+
+@primitive
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _extreme(np.max, x, dim, keepdim, axis, keepdims, "amax")
+
+
+@primitive
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return _extreme(np.min, x, dim, keepdim, axis, keepdims, "amin")
+
+
+def max(x, dim=None, keepdim=False):
+    """torch.max: the maximum of all elements; with an int `dim`, (values, indices) along it;
+    with a tensor second argument, the elementwise maximum."""
+    if isinstance(dim, (Tensor, np.ndarray)):
+        return ew.maximum(x, dim)
+    if dim is None:
+        return amax(x)
+    return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min(x, dim=None, keepdim=False):
+    """torch.min: as `max`, for the minimum."""
+    if isinstance(dim, (Tensor, np.ndarray)):
+        return ew.minimum(x, dim)
+    if dim is None:
+        return amin(x)
+    return MaxResult(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+
+
+def _arg(np_fn, x, dim, keepdim):
+    i = np_fn(_plain(x), axis=dim, keepdims=keepdim)
+    return Tensor._wrap(i) if isinstance(x, Tensor) else i
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the maximum (flat index when dim is None). Not differentiable."""
+    return _arg(np.argmax, x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False):
+    """Index of the minimum (flat index when dim is None). Not differentiable."""
+    return _arg(np.argmin, x, dim, keepdim)
+
+
+@primitive
+def var(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
+    """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population)."""
+    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "var")
+    dof = int(np.prod([np.shape(x)[d] for d in dims])) - correction
+    y = np.var(x, axis=dims, keepdims=keep, ddof=correction)
+    # d var = 2 (x - mean) / dof
+    return y, (lambda g, y, x: _spread(g, kept, x.shape) * (x - mean(x, dims, True)) * (2 / dof),)
+
+
+def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
+    """sqrt(var): gradient 0 where the standard deviation is 0."""
+    return ew.sqrt(var(x, dim, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+
+
+@primitive
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(x))), shifted by the maximum so that it never overflows."""
+    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")
+    m = np.max(x, axis=dims, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)                  # all -inf: shift by 0, not by -inf
+    with np.errstate(divide="ignore"):
+        y = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m        # (kept)
+    if not keep:
+        y = np.squeeze(y, axis=dims)
+    # d lse = softmax(x) = exp(x - lse)
+    return y, (lambda g, y, x: _spread(g, kept, x.shape) * ew.exp(x - sh.reshape(y, kept)),)
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    """The p-norm over `dim` (all elements by default): p = 2 ('fro'), 1, inf, or any p > 0."""
+    if p in (2, "fro"):
+        return ew.sqrt(sum(x * x, dim, keepdim))
+    if p == 1:
+        return sum(ew.abs(x), dim, keepdim)
+    if p == np.inf:
+        return amax(ew.abs(x), dim, keepdim)
+    if isinstance(p, (int, float)) and p > 0:
+        return sum(ew.abs(x) ** p, dim, keepdim) ** (1.0 / p)
+    raise ValueError(f"norm: unsupported order p={p!r}; use 1, 2, 'fro', inf or a number > 0")
