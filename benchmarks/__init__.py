@@ -1,0 +1,6 @@
+"""`python -m benchmarks`: tapegrad side by side with PyTorch (CPU) and hand-written NumPy.
+
+Each module lists its workloads in WORKLOADS; add a module's list here to include it."""
+from . import core
+
+WORKLOADS = [*core.WORKLOADS]
