@@ -129,7 +129,7 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extras = ""
         if self.data.dtype not in (np.float32, np.int64, np.bool_):
             extras += f", dtype={self.data.dtype}"
