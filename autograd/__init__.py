@@ -3,3 +3,4 @@ from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
 from .engine import grad, primitive, PRIMITIVES
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
+from .profiler import profile

@@ -7,12 +7,14 @@ import heapq
 import inspect
 import itertools
 import sys
+from time import perf_counter
 
 import numpy as np
 
 from .grad_mode import _state, set_grad_enabled
 
 PRIMITIVES = {}          # name -> public op function; the test table checks every one has a row
+_profiler = None         # the active autograd.profile, if any (set by profiler.py)
 _seq = itertools.count()
 
 
@@ -52,6 +54,9 @@ def primitive(fwd):
         n = len([p for p in params if p.default is p.empty and p.kind is not p.KEYWORD_ONLY])
 
     def op(*args, **kwargs):
+        prof = _profiler
+        if prof is not None:
+            t_in = perf_counter()
         static = ()
         if len(args) != n:
             args, static = _split_static(name, n, args)
@@ -66,12 +71,19 @@ def primitive(fwd):
             else:
                 datas.append(a)
         try:
-            y, vjps = fwd(*datas, *static, **kwargs)
+            if prof is None:
+                y, vjps = fwd(*datas, *static, **kwargs)
+            else:
+                t_fwd = perf_counter()
+                y, vjps = fwd(*datas, *static, **kwargs)
+                t_fwd = perf_counter() - t_fwd
         except (ValueError, TypeError, IndexError) as e:
             if str(e).startswith(name + ":"):
                 raise
             raise type(e)(f"{name}: {e}") from e
         if not wrap:
+            if prof is not None:
+                prof.forward(name, t_fwd, perf_counter() - t_in)
             return y
         t = Tensor.__new__(Tensor)
         t.data = y if type(y) is np.ndarray else np.asarray(y)
@@ -82,6 +94,8 @@ def primitive(fwd):
         else:
             t.requires_grad = False
             t._node = None
+        if prof is not None:
+            prof.forward(name, t_fwd, perf_counter() - t_in)
         return t
 
     op.__name__ = op.__qualname__ = name
@@ -163,6 +177,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
 
     captured = {}
     wanted = {t._node for t in inputs if t._node is not None} if inputs else ()
+    prof = _profiler
+    if prof is not None:
+        t_start = perf_counter()
     with set_grad_enabled(create_graph):
         while heap:
             node = heapq.heappop(heap)[1]
@@ -178,9 +195,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             else:
                 y = node.out
                 xs = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
-            for i, x in enumerate(node.inputs):
-                if isinstance(x, Tensor) and x.requires_grad:
-                    gx = vjps[i](g, y, *xs)
+            for i, (x, vjp) in enumerate(zip(node.inputs, vjps)):
+                if vjp is not None and isinstance(x, Tensor) and x.requires_grad:
+                    if prof is None:
+                        gx = vjp(g, y, *xs)
+                    else:
+                        gx = prof.vjp(node.name, vjp, g, y, xs)
                     if gx.shape != x.shape:
                         raise RuntimeError(
                             f"{node.name}: VJP returned a gradient of shape {gx.shape} for input "
@@ -190,6 +210,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
                     push(x, gx)
             if not retain_graph:
                 node.vjps = node.inputs = node.out = None
+    if prof is not None:
+        prof.backward(perf_counter() - t_start)
 
     if inputs is None:
         for t, g in leaves.values():
