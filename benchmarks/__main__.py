@@ -1,4 +1,5 @@
-"""Run the benchmark suite: `python -m benchmarks [--only W1,W2] [--quick] [--json F]`."""
+"""Run the benchmark suite: tapegrad side by side with PyTorch (CPU, when importable) and
+hand-written NumPy, with the ratio tapegrad / PyTorch of the median step times."""
 import argparse
 import json
 import os
@@ -9,35 +10,86 @@ from . import WORKLOADS
 from .harness import measure, set_threads, table, torch_or_none
 
 
+def _select(only, parser):
+    if not only:
+        return list(WORKLOADS)
+    keys = {k.strip().upper() for k in only.split(",")}
+    # "W4" selects W4 and its variants (W4f: forward only)
+    chosen = [w for w in WORKLOADS if w.key.upper() in keys or w.key.upper().rstrip("FL") in keys]
+    if not chosen:
+        parser.error(f"no workload matches {only!r}; known: {', '.join(w.key for w in WORKLOADS)}")
+    return chosen
+
+
+def _progress(items):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return items
+    return tqdm(items, file=sys.stderr, unit="workload", leave=False)
+
+
+def _profile(workloads, steps):
+    import autograd as ag
+    for w in workloads:
+        step = w.setups["tapegrad"]()
+        step()                                   # warm-up: caches, numba compilation
+        with ag.profile() as prof:
+            for _ in range(steps):
+                step()
+        print(f"\nprofile of {w.key} {w.title}, {steps} steps:\n{prof.table()}")
+
+
+def _plot(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("--plot needs matplotlib (python -m pip install matplotlib); no chart written",
+              file=sys.stderr)
+        return
+    rs = [r for r in results if r["ratio"]]
+    fig, ax = plt.subplots(figsize=(max(4, 0.8 * len(rs) + 2), 3.5))
+    ax.bar([r["key"] for r in rs], [r["ratio"] for r in rs], color="tab:blue")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_ylabel("tapegrad time / PyTorch time")
+    ax.set_title("lower is better; 1.0 = PyTorch")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"chart written to {path}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--only", help="comma-separated workload keys, e.g. W1,W2")
     p.add_argument("--quick", action="store_true", help="few short repeats: a smoke test")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--plot", metavar="PNG", help="bar chart of the ratios (needs matplotlib)")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
-                   help="BLAS and torch threads (default: all cores)")
+                   help="BLAS and torch threads for everyone (default: all cores)")
+    p.add_argument("--profile", metavar="KEYS",
+                   help="print where tapegrad's time goes in these workloads instead of timing")
     args = p.parse_args(argv)
 
-    keys = None if not args.only else {k.strip().upper() for k in args.only.split(",")}
-    chosen = [w for w in WORKLOADS if keys is None or w.key.upper() in keys
-              or w.key.rstrip("abcdefghijklmnopqrstuvwxyz").upper() in keys]
-    if keys and not chosen:
-        p.error(f"no workload matches {args.only}; known: {', '.join(w.key for w in WORKLOADS)}")
     set_threads(args.threads)
+    if args.profile:
+        _profile(_select(args.profile, p), steps=3 if args.quick else 20)
+        return 0
+    chosen = _select(args.only, p)
     torch = torch_or_none()
-    print(f"python {platform.python_version()}, {args.threads} threads, "
-          f"torch {torch.__version__ if torch else 'not installed: its columns stay empty'}",
-          flush=True)
+    print(f"python {platform.python_version()}, {args.threads} threads, torch "
+          f"{torch.__version__ if torch else 'not installed: its columns stay empty'}", flush=True)
     rounds, target = (3, 0.02) if args.quick else (9, 0.2)
-    results = []
-    for w in chosen:
-        print(f"  running {w.key} {w.title} ...", file=sys.stderr, flush=True)
-        results.append(measure(w, rounds=rounds, target=target))
+    results = [measure(w, rounds=rounds, target=target) for w in _progress(chosen)]
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"threads": args.threads, "torch": torch.__version__ if torch else None,
-                       "results": results}, f, indent=1)
+            json.dump({"python": platform.python_version(), "threads": args.threads,
+                       "torch": torch.__version__ if torch else None, "results": results},
+                      f, indent=1)
+    if args.plot:
+        _plot(results, args.plot)
     return 0
 
 
