@@ -2,12 +2,13 @@
 `keepdims`. max/min split the gradient evenly between tied maxima (PyTorch's amax does the
 same); std and norm have gradient 0 where they are 0."""
 import collections
+import numbers
 
 import numpy as np
 
 from autograd.engine import primitive
 from autograd.tensor import Tensor, _plain
-from ._util import normalize_dims
+from ._util import normalize_dim, normalize_dims
 from . import elementwise as ew
 from . import shape as sh
 
@@ -25,7 +26,9 @@ def _reduced(x, dim, axis, keepdim, keepdims, op):
 
 def _spread(g, kept_shape, shape):
     """The VJP of summing to `kept_shape`: g broadcast back over the reduced axes."""
-    return sh.broadcast_to(sh.reshape(g, kept_shape), shape)   # (kept) -> (shape)
+    if g.shape != kept_shape:
+        g = sh.reshape(g, kept_shape)                           # (reduced) -> (kept)
+    return sh.broadcast_to(g, shape)                            # (kept) -> (shape)
 
 
 @primitive
@@ -64,11 +67,13 @@ def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def max(x, dim=None, keepdim=False):
     """torch.max: the maximum of all elements; with an int `dim`, (values, indices) along it;
-    with a tensor second argument, the elementwise maximum."""
+    with a tensor second argument, the elementwise maximum. Tied maxima share the gradient
+    evenly (PyTorch's max(x, dim) gives it all to the returned index instead)."""
     if isinstance(dim, (Tensor, np.ndarray)):
         return ew.maximum(x, dim)
     if dim is None:
         return amax(x)
+    normalize_dim(dim, np.ndim(x), "max")
     return MaxResult(amax(x, dim, keepdim), argmax(x, dim, keepdim))
 
 
@@ -78,32 +83,39 @@ def min(x, dim=None, keepdim=False):
         return ew.minimum(x, dim)
     if dim is None:
         return amin(x)
+    normalize_dim(dim, np.ndim(x), "min")
     return MaxResult(amin(x, dim, keepdim), argmin(x, dim, keepdim))
 
 
-def _arg(np_fn, x, dim, keepdim):
+def _arg(np_fn, x, dim, keepdim, op):
+    if dim is not None:
+        dim = normalize_dim(dim, np.ndim(x), op)
     i = np_fn(_plain(x), axis=dim, keepdims=keepdim)
     return Tensor._wrap(i) if isinstance(x, Tensor) else i
 
 
 def argmax(x, dim=None, keepdim=False):
-    """Index of the maximum (flat index when dim is None). Not differentiable."""
-    return _arg(np.argmax, x, dim, keepdim)
+    """Index (int64) of the maximum along the int `dim` (flat index when dim is None).
+    Not differentiable: the result never requires grad."""
+    return _arg(np.argmax, x, dim, keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim=False):
-    """Index of the minimum (flat index when dim is None). Not differentiable."""
-    return _arg(np.argmin, x, dim, keepdim)
+    """Index of the minimum; as `argmax`."""
+    return _arg(np.argmin, x, dim, keepdim, "argmin")
 
 
 @primitive
 def var(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
-    """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population)."""
+    """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population).
+    Where n - correction <= 0 the result and its gradient are NaN or inf, as in PyTorch, and
+    NumPy warns."""
     dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "var")
     dof = int(np.prod([np.shape(x)[d] for d in dims])) - correction
     y = np.var(x, axis=dims, keepdims=keep, ddof=correction)
+    scale = 2 / dof if dof > 0 else np.nan
     # d var = 2 (x - mean) / dof
-    return y, (lambda g, y, x: _spread(g, kept, x.shape) * (x - mean(x, dims, True)) * (2 / dof),)
+    return y, (lambda g, y, x: _spread(g, kept, x.shape) * (x - mean(x, dims, True)) * scale,)
 
 
 def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
@@ -126,13 +138,24 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 
 def norm(x, p=2, dim=None, keepdim=False):
-    """The p-norm over `dim` (all elements by default): p = 2 ('fro'), 1, inf, or any p > 0."""
+    """The p-norm over `dim` (all elements by default): p = 2 ('fro'), 1, inf, -inf (the
+    smallest |x|) or any p > 0. The gradient is 0 at x = 0, never NaN."""
     if p in (2, "fro"):
         return ew.sqrt(sum(x * x, dim, keepdim))
     if p == 1:
         return sum(ew.abs(x), dim, keepdim)
     if p == np.inf:
         return amax(ew.abs(x), dim, keepdim)
-    if isinstance(p, (int, float)) and p > 0:
-        return sum(ew.abs(x) ** p, dim, keepdim) ** (1.0 / p)
-    raise ValueError(f"norm: unsupported order p={p!r}; use 1, 2, 'fro', inf or a number > 0")
+    if p == -np.inf:
+        return amin(ew.abs(x), dim, keepdim)
+    if isinstance(p, numbers.Real) and p > 0:
+        return _pow0(sum(_pow0(ew.abs(x), p), dim, keepdim), 1.0 / p)
+    raise ValueError(f"norm: unsupported order p={p!r}; use 1, 2, 'fro', inf, -inf or a "
+                     "number > 0")
+
+
+def _pow0(a, p):
+    """a ** p for a >= 0, with value and gradient 0 where a == 0 (a ** p alone gives inf
+    there when p < 1)."""
+    zero = _plain(a) == 0
+    return ew.where(zero, 0, ew.where(zero, 1, a) ** p)
