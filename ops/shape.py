@@ -5,15 +5,20 @@ import math
 import numpy as np
 
 from autograd.engine import primitive
-from ._util import normalize_dims, unbroadcast
+from ._util import normalize_dim, normalize_dims, unbroadcast
 from . import index as ix
 from . import reduce
 
 
 @primitive
 def reshape(x, shape=()):
-    """View `x` with `shape` (one entry may be -1)."""
-    return np.reshape(x, shape), (lambda g, y, x: reshape(g, x.shape),)
+    """View `x` with `shape` (one entry may be -1); the sizes must match."""
+    try:
+        y = np.reshape(x, shape)
+    except ValueError:
+        raise ValueError(f"shape {tuple(np.atleast_1d(shape).tolist())} is invalid for input of "
+                         f"shape {np.shape(x)} (size {np.size(x)})") from None
+    return y, (lambda g, y, x: reshape(g, x.shape),)
 
 
 view = reshape
@@ -21,16 +26,24 @@ view = reshape
 
 @primitive
 def permute(x, dims=()):
-    """Reorder the axes of `x`: output axis i is input axis dims[i]."""
-    dims = tuple(dims)
-    inverse = tuple(np.argsort(dims))
+    """Reorder the axes of `x`: output axis i is input axis dims[i] (negative dims count from
+    the end); `dims` must be a permutation of the axes."""
+    ndim = np.ndim(x)
+    dims = tuple(d % ndim if -ndim <= d < 0 else d for d in dims)
+    if sorted(dims) != list(range(ndim)):
+        raise ValueError(f"dims {dims} are not a permutation of the {ndim} dims of input "
+                         f"shape {np.shape(x)}")
+    inverse = [0] * ndim
+    for i, d in enumerate(dims):
+        inverse[d] = i
     return np.transpose(x, dims), (lambda g, y, x: permute(g, inverse),)
 
 
 def transpose(x, dim0, dim1):
     """Swap two axes (torch.transpose; for NumPy's axis-permuting transpose, use permute)."""
     dims = list(range(np.ndim(x)))
-    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    dim0, dim1 = (normalize_dim(d, len(dims), "transpose") for d in (dim0, dim1))
+    dims[dim0], dims[dim1] = dim1, dim0
     return permute(x, dims)
 
 
@@ -40,7 +53,11 @@ swapaxes = transpose
 @primitive
 def broadcast_to(x, shape=()):
     """A read-only broadcast view of `x` with `shape`."""
-    return np.broadcast_to(x, shape), (lambda g, y, x: unbroadcast(g, x.shape),)
+    try:
+        y = np.broadcast_to(x, shape)
+    except ValueError:
+        raise ValueError(f"cannot broadcast shape {np.shape(x)} to {tuple(shape)}") from None
+    return y, (lambda g, y, x: unbroadcast(g, x.shape),)
 
 
 def expand(x, sizes):
@@ -48,8 +65,9 @@ def expand(x, sizes):
     sizes = tuple(sizes)
     shape = np.shape(x)
     lead = len(sizes) - len(shape)
-    if lead < 0:
-        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of shape {shape}")
+    if lead < 0 or -1 in sizes[:lead]:
+        raise ValueError(f"expand: sizes {sizes} do not fit a tensor of shape {shape} (-1 may "
+                         "only stand for an existing dim)")
     return broadcast_to(x, tuple(shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)))
 
 
@@ -86,9 +104,14 @@ def _cat(*xs, dim=0):
     """Concatenate along `dim` (the primitive behind cat)."""
     if not xs:
         raise ValueError("expected a non-empty sequence of tensors")
-    y = np.concatenate(xs, axis=dim)
-    ends = np.cumsum([np.shape(x)[dim] for x in xs])
-    axis = dim % y.ndim
+    shapes = [np.shape(x) for x in xs]
+    axis = normalize_dim(dim, len(shapes[0]), "cat")
+    try:
+        y = np.concatenate(xs, axis=axis)
+    except ValueError:
+        raise ValueError(f"tensors must have the same shape except in dimension {dim}, got "
+                         f"shapes {shapes}") from None
+    ends = np.cumsum([s[axis] for s in shapes])
 
     def piece(i):                       # d cat / d x_i = the slice of g where x_i went
         index = (slice(None),) * axis + (slice(ends[i] - np.shape(xs[i])[axis], ends[i]),)
@@ -106,23 +129,27 @@ concatenate = cat
 
 def stack(tensors, dim=0):
     """Join a sequence of same-shaped tensors along a new axis."""
+    shapes = {np.shape(t) for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: expects tensors of equal shape, got shapes "
+                         f"{[np.shape(t) for t in tensors]}")
     return _cat(*[unsqueeze(t, dim) for t in tensors], dim=dim)
 
 
 def split(x, split_size_or_sections, dim=0):
     """torch.split: pieces of `split_size` along `dim` (the last may be shorter), or pieces of
     the given sizes, which must add up to the length of `dim`."""
-    n = np.shape(x)[dim]
+    axis = normalize_dim(dim, np.ndim(x), "split")
+    n = np.shape(x)[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         if split_size_or_sections <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
         sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
     else:
         sizes = list(split_size_or_sections)
-        if sum(sizes) != n:
-            raise ValueError(f"split: sections {sizes} add up to {sum(sizes)}, but dimension "
-                             f"{dim} of shape {np.shape(x)} has length {n}")
-    axis = dim % np.ndim(x)
+        if sum(sizes) != n or any(k < 0 for k in sizes):
+            raise ValueError(f"split: sections {sizes} must be non-negative and add up to "
+                             f"{n}, the length of dimension {dim} of shape {np.shape(x)}")
     starts = np.cumsum([0] + sizes[:-1])
     return tuple(ix.getitem(x, (slice(None),) * axis + (slice(s, s + k),))
                  for s, k in zip(starts, sizes))
@@ -132,7 +159,8 @@ def chunk(x, chunks, dim=0):
     """torch.chunk: at most `chunks` pieces of equal length (the last may be shorter)."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    return split(x, max(1, math.ceil(np.shape(x)[dim] / chunks)), dim)
+    n = np.shape(x)[normalize_dim(dim, np.ndim(x), "chunk")]
+    return split(x, max(1, math.ceil(n / chunks)), dim)
 
 
 @primitive
@@ -160,7 +188,7 @@ def flip(x, dims=()):
 @primitive
 def tile(x, reps=()):
     """np.tile: repeat `x` reps[i] times along axis i (missing leading reps count as 1)."""
-    reps = tuple(reps)
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     shape = np.shape(x)
     k = max(len(reps), len(shape))
     reps = (1,) * (k - len(reps)) + reps
