@@ -4,6 +4,7 @@ import numpy as np
 
 from autograd.engine import primitive
 from autograd.tensor import _plain
+from ._util import normalize_dim
 
 
 def _index(index):
@@ -13,16 +14,17 @@ def _index(index):
     for i in items:
         i = _plain(i)
         if isinstance(i, list):
-            i = np.asarray(i)
+            i = np.asarray(i) if i else np.empty(0, np.intp)      # [] selects nothing
         if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
             raise IndexError(f"tensors used as indices must be integer or bool, got {i.dtype}")
         out.append(i)
     return tuple(out)
 
 
-def _is_basic(index):
-    """True for ints, slices, None and Ellipsis only: every element is hit at most once."""
-    return not any(isinstance(i, np.ndarray) for i in index)
+def _hits_once(index):
+    """True when `index` hits no element twice: ints, slices, None, Ellipsis and boolean
+    masks only (an integer array may repeat an index)."""
+    return not any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in index)
 
 
 @primitive
@@ -36,8 +38,9 @@ def getitem(x, index=()):
 @primitive
 def index_put_add(g, shape=(), index=()):
     """zeros(shape) with g added at `index` (repeats accumulate): the adjoint of getitem."""
+    index = _index(index)
     z = np.zeros(shape, dtype=np.result_type(g))
-    if _is_basic(index):
+    if _hits_once(index):
         z[index] = g
     else:
         np.add.at(z, index, g)
@@ -51,20 +54,30 @@ def _along(index, dim):
     return tuple(grids)
 
 
-def _check_index(op, x_shape, dim, index):
+def _check_index(op, x_shape, dim, index, src_shape=None):
+    """The index array and `dim` as a non-negative axis, checked as PyTorch does: an integer
+    index with the input's number of dims, no longer than the input outside `dim` (and than
+    `src` everywhere)."""
     index = np.asarray(_plain(index))
     if index.dtype.kind not in "iu":
         raise IndexError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
     if index.ndim != len(x_shape):
         raise IndexError(f"{op}: index of shape {index.shape} must have as many dims as the "
                          f"input of shape {x_shape}")
-    return index
+    axis = normalize_dim(dim, len(x_shape), op)
+    if any(k > n for d, (k, n) in enumerate(zip(index.shape, x_shape)) if d != axis):
+        raise IndexError(f"{op}: index of shape {index.shape} is larger than the input of shape "
+                         f"{x_shape} outside dimension {dim}")
+    if src_shape is not None and any(k > n for k, n in zip(index.shape, src_shape)):
+        raise IndexError(f"{op}: index of shape {index.shape} is larger than src of shape "
+                         f"{src_shape}")
+    return index, axis
 
 
 @primitive
 def _gather(x, dim=0, index=None):
-    index = _check_index("gather", np.shape(x), dim, index)
-    where = _along(index, dim % np.ndim(x))
+    index, axis = _check_index("gather", np.shape(x), dim, index)
+    where = _along(index, axis)
     # d gather = scatter_add of g into zeros at the same places
     return np.asarray(x)[where], (lambda g, y, x: _scatter_add(np.zeros(x.shape, x.dtype), g,
                                                                dim=dim, index=index),)
@@ -77,8 +90,8 @@ def gather(x, dim, index):
 
 @primitive
 def _scatter_add(x, src, dim=0, index=None):
-    index = _check_index("scatter_add", np.shape(x), dim, index)
-    where = _along(index, dim % np.ndim(x))
+    index, axis = _check_index("scatter_add", np.shape(x), dim, index, np.shape(src))
+    where = _along(index, axis)
     y = np.array(x, copy=True)
     np.add.at(y, where, np.asarray(src)[tuple(slice(0, n) for n in index.shape)])
 
