@@ -14,14 +14,27 @@ import numpy as np
 from .grad_mode import _state, set_grad_enabled
 
 PRIMITIVES = {}          # name -> public op function; the test table checks every one has a row
-_profiler = None         # the active autograd.profile, if any (set by profiler.py)
+_hooks = ()              # active observers (profile, detect_anomaly); empty: nothing to pay
 _seq = itertools.count()
+_inplace_ops = 0         # in-place modifications so far: a node recorded after the last one
+                         # has nothing to check at backward time
+
+
+def add_hook(hook):
+    global _hooks
+    _hooks = _hooks + (hook,)
+
+
+def remove_hook(hook):
+    global _hooks
+    _hooks = tuple(h for h in _hooks if h is not hook)
 
 
 class Node:
     """One recorded primitive call: the inputs it was given, its output array, and one VJP per
     positional input. `seq` is its position on the tape; reverse seq order is topological."""
-    __slots__ = ("name", "vjps", "inputs", "out", "seq")
+    __slots__ = ("name", "vjps", "inputs", "out", "seq", "stamp", "versions", "out_version",
+                 "trace")
 
     def __init__(self, name, vjps, inputs, out):
         self.name = name
@@ -29,6 +42,13 @@ class Node:
         self.inputs = inputs
         self.out = out
         self.seq = next(_seq)
+        self.stamp = _inplace_ops
+        # versions of the inputs as saved; None stands for all 0 (no in-place op ever ran)
+        self.versions = tuple(
+            x._version[0] if isinstance(x, Tensor) and x._version is not None else 0
+            for x in inputs) if _inplace_ops else None
+        self.out_version = None     # (counter, version) once the output has a version counter
+        self.trace = None           # where the op was called, under detect_anomaly
 
     def __repr__(self):
         return f"<{self.name} node #{self.seq}>"
@@ -54,8 +74,8 @@ def primitive(fwd):
         n = len([p for p in params if p.default is p.empty and p.kind is not p.KEYWORD_ONLY])
 
     def op(*args, **kwargs):
-        prof = _profiler
-        if prof is not None:
+        hooks = _hooks
+        if hooks:
             t_in = perf_counter()
         static = ()
         if len(args) != n:
@@ -71,7 +91,7 @@ def primitive(fwd):
             else:
                 datas.append(a)
         try:
-            if prof is None:
+            if not hooks:
                 y, vjps = fwd(*datas, *static, **kwargs)
             else:
                 t_fwd = perf_counter()
@@ -81,22 +101,24 @@ def primitive(fwd):
             if str(e).startswith(name + ":"):
                 raise
             raise type(e)(f"{name}: {e}") from e
-        if not wrap:
-            if prof is not None:
-                prof.forward(name, t_fwd, perf_counter() - t_in)
-            return y
-        t = Tensor.__new__(Tensor)
-        t.data = y if type(y) is np.ndarray else np.asarray(y)
-        t.grad = None
-        if record and getattr(_state, "enabled", True) and t.data.dtype.kind in "fc":
-            t.requires_grad = True
-            t._node = Node(name, vjps, args, t.data)
-        else:
-            t.requires_grad = False
-            t._node = None
-        if prof is not None:
-            prof.forward(name, t_fwd, perf_counter() - t_in)
-        return t
+        if wrap:
+            t = Tensor.__new__(Tensor)
+            t.data = y = y if type(y) is np.ndarray else np.asarray(y)
+            t.grad = None
+            t._version = None
+            if record and getattr(_state, "enabled", True) and y.dtype.kind in "fc":
+                t.requires_grad = True
+                t._node = Node(name, vjps, args, y)
+            else:
+                t.requires_grad = False
+                t._node = None
+            if y.base is not None:
+                _share_version(t, args)
+            y = t
+        if hooks:
+            for h in hooks:
+                h.forward(name, t_fwd, perf_counter() - t_in, y)
+        return y
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = fwd.__doc__
@@ -123,6 +145,71 @@ def _split_static(name, n, args):
             a = a.data
         static.append(a)
     return args[:n], static
+
+
+def version_counter(t):
+    """The version counter of `t`, shared with the tensors whose data are views of the same
+    array; made on first need, and then also watched by the node that produced `t`."""
+    c = t._version
+    if c is None:
+        c = t._version = [0]
+        if t._node is not None:
+            t._node.out_version = (c, 0)
+    return c
+
+
+def _share_version(t, args):
+    """`t` is a view: give it the counter of the input whose array it views."""
+    root = t.data.base
+    for a in args:
+        if isinstance(a, Tensor) and (a.data is root or a.data.base is root):
+            c = t._version = version_counter(a)
+            if t._node is not None:
+                t._node.out_version = (c, c[0])
+            return
+
+
+def bump_version(t):
+    """Record an in-place modification of `t` (and of every view of its array)."""
+    global _inplace_ops
+    _inplace_ops += 1
+    version_counter(t)[0] += 1
+
+
+class _Modified:
+    """Stands in for a saved value that was modified in place after it was saved: a VJP may read
+    its shape and dtype; any other use raises the error that says what happened."""
+    __array_ufunc__ = None
+
+    def __init__(self, op, what, shape, dtype, saved, now):
+        self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
+        self._why = (f"{op}: one of the values saved for its backward ({what}, shape {shape}) "
+                     f"was modified by an in-place operation: it is at version {now}, expected "
+                     f"version {saved}. Modify a copy instead, or call the in-place op after "
+                     "backward.")
+
+    def _fail(self, *args, **kwargs):
+        raise RuntimeError(self._why)
+
+    __getattr__ = __array__ = __getitem__ = __len__ = __iter__ = __float__ = __neg__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _fail
+
+
+def _guard_saved(node, y, xs):
+    """y and xs, with a _Modified stand-in for each one modified in place since it was saved."""
+    xs = list(xs)
+    for i, x in enumerate(node.inputs):
+        if isinstance(x, Tensor) and x._version is not None:
+            saved = node.versions[i] if node.versions else 0
+            if x._version[0] != saved:
+                xs[i] = _Modified(node.name, f"input {i}", x.shape, x.dtype, saved, x._version[0])
+    if node.out_version is not None:
+        c, saved = node.out_version
+        if c[0] != saved:
+            y = _Modified(node.name, "its output", node.out.shape, node.out.dtype, saved, c[0])
+    return y, xs
 
 
 _FREED = ("{}: trying to backward through the graph a second time (or to reuse saved values "
@@ -177,8 +264,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
 
     captured = {}
     wanted = {t._node for t in inputs if t._node is not None} if inputs else ()
-    prof = _profiler
-    if prof is not None:
+    hooks = _hooks
+    if hooks:
         t_start = perf_counter()
     with set_grad_enabled(create_graph):
         while heap:
@@ -195,12 +282,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             else:
                 y = node.out
                 xs = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
+            if node.stamp != _inplace_ops:
+                y, xs = _guard_saved(node, y, xs)
             for i, (x, vjp) in enumerate(zip(node.inputs, vjps)):
                 if vjp is not None and isinstance(x, Tensor) and x.requires_grad:
-                    if prof is None:
+                    if not hooks:
                         gx = vjp(g, y, *xs)
                     else:
-                        gx = prof.vjp(node.name, vjp, g, y, xs)
+                        gx = _hooked_vjp(hooks, node, vjp, g, y, xs)
                     if gx.shape != x.shape:
                         raise RuntimeError(
                             f"{node.name}: VJP returned a gradient of shape {gx.shape} for input "
@@ -210,8 +299,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
                     push(x, gx)
             if not retain_graph:
                 node.vjps = node.inputs = node.out = None
-    if prof is not None:
-        prof.backward(perf_counter() - t_start)
+    if hooks:
+        for h in hooks:
+            h.backward(perf_counter() - t_start)
 
     if inputs is None:
         for t, g in leaves.values():
@@ -225,6 +315,21 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             g = Tensor._wrap(g)
         result.append(g)
     return result
+
+
+def _hooked_vjp(hooks, node, vjp, g, y, xs):
+    for h in hooks:
+        h.before_vjp()
+    t = perf_counter()
+    try:
+        gx = vjp(g, y, *xs)
+    finally:
+        t = perf_counter() - t
+        for h in hooks:
+            h.after_vjp(node, t)
+    for h in hooks:
+        h.check_vjp(node, gx)
+    return gx
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -3,7 +3,7 @@
 Per primitive: calls and seconds in its forward (the NumPy work) and in its VJPs. The engine's
 own time is the rest of each op call (unwrapping, recording the node) and of each backward
 (walking the tape, accumulating gradients, checks). Ops called inside a VJP count as that VJP's
-time. Off by default: when no profile is active, the engine pays one None check per op.
+time. Off by default: when no profile is active, the engine pays one check per op.
 """
 import json
 from time import perf_counter
@@ -21,15 +21,15 @@ class profile:
         self._vjp_time = 0.0          # VJP seconds in the backward now running
 
     def __enter__(self):
-        if engine._profiler is not None:
+        if any(isinstance(h, profile) for h in engine._hooks):
             raise RuntimeError("profile: a profile is already active")
-        engine._profiler = self
+        engine.add_hook(self)
         self._start = perf_counter()
         return self
 
     def __exit__(self, *exc):
         self.wall = perf_counter() - self._start
-        engine._profiler = None
+        engine.remove_hook(self)
 
     def _stat(self, name):
         s = self.ops.get(name)
@@ -37,7 +37,8 @@ class profile:
             s = self.ops[name] = [0, 0.0, 0, 0.0]
         return s
 
-    def forward(self, name, fwd_seconds, op_seconds):
+    # ---- the engine's hook interface ------------------------------------------------------
+    def forward(self, name, fwd_seconds, op_seconds, out):
         """An op call took `op_seconds`, of which its forward function `fwd_seconds`."""
         if self._nested:
             return
@@ -46,19 +47,18 @@ class profile:
         s[1] += fwd_seconds
         self.engine_forward += op_seconds - fwd_seconds
 
-    def vjp(self, name, vjp, g, y, xs):
-        """Run and time one VJP call."""
+    def before_vjp(self):
         self._nested += 1
-        t = perf_counter()
-        try:
-            return vjp(g, y, *xs)
-        finally:
-            t = perf_counter() - t
-            self._nested -= 1
-            s = self._stat(name)
-            s[2] += 1
-            s[3] += t
-            self._vjp_time += t
+
+    def after_vjp(self, node, seconds):
+        self._nested -= 1
+        s = self._stat(node.name)
+        s[2] += 1
+        s[3] += seconds
+        self._vjp_time += seconds
+
+    def check_vjp(self, node, gx):
+        pass
 
     def backward(self, seconds):
         """A backward pass took `seconds` in all."""

@@ -1,6 +1,8 @@
 """Tensor: an ndarray with a place on the tape."""
 import numpy as np
 
+from .grad_mode import is_grad_enabled, set_grad_enabled
+
 
 def _to_array(data, dtype):
     """Array for `tensor(data)`: Python floats and lists become float32, as in PyTorch;
@@ -41,7 +43,7 @@ class Tensor:
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; see `tensor`.
     """
-    __slots__ = ("data", "grad", "requires_grad", "_node", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
     __array_priority__ = 1000          # ndarray (op) Tensor defers to Tensor's reflected op
     __hash__ = object.__hash__         # __eq__ is elementwise, identity stays the hash
 
@@ -49,6 +51,7 @@ class Tensor:
         self.data = _to_array(data, dtype)
         self.grad = None
         self._node = None
+        self._version = None           # engine.version_counter makes it when first needed
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -60,6 +63,7 @@ class Tensor:
         t.data = array if type(array) is np.ndarray else np.asarray(array)
         t.grad = None
         t._node = None
+        t._version = None
         t.requires_grad = requires_grad
         return t
 
@@ -209,6 +213,55 @@ class Tensor:
 
     def __getitem__(self, index): return ops.getitem(self, index)
 
+    # ---- in-place ops: PyTorch's, each bumping the version counter --------------------------
+    def _inplace(self, name, op, *args, **kwargs):
+        """Write op(self, *args) into this tensor's array.
+
+        Recorded like PyTorch: the tensor becomes the output of the op, and values saved for a
+        backward that are modified here raise at backward time (engine._guard_saved)."""
+        recording = is_grad_enabled() and (self.requires_grad or any(
+            isinstance(a, Tensor) and a.requires_grad for a in args))
+        if recording and self.requires_grad and self._node is None:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) "
+                               "cannot be modified in place; use no_grad() (as optimizers do) "
+                               "or modify a clone")
+        if recording and self._version is not None and self.data.base is not None:
+            raise RuntimeError(f"{name}: in-place modification of a view (shape {self.shape}) "
+                               "inside a recorded graph is not supported; use out-of-place ops")
+        src = self
+        if recording:                  # the op's inputs keep the value from before the write
+            src = Tensor._wrap(self.data.copy(), self.requires_grad)
+            src._node = self._node
+            if self._node is not None:
+                self._node.out, self._node.out_version = src.data, None
+        with set_grad_enabled(recording):
+            result = op(src, *args, **kwargs)
+        if result.shape != self.shape:
+            raise RuntimeError(f"{name}: output with shape {self.shape} doesn't match the "
+                               f"broadcast shape {result.shape}")
+        if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
+            raise TypeError(f"{name}: result type {result.dtype} can't be cast to the desired "
+                            f"output type {self.dtype}")
+        np.copyto(self.data, result.data, casting="same_kind")
+        if recording:
+            self._node, self.requires_grad = result._node, True
+        engine.bump_version(self)
+        if recording:
+            self._node.out, self._node.out_version = self.data, (self._version, self._version[0])
+        return self
+
+    def add_(self, other): return self._inplace("add_", ops.add, other)
+    def sub_(self, other): return self._inplace("sub_", ops.sub, other)
+    def mul_(self, other): return self._inplace("mul_", ops.mul, other)
+    def div_(self, other): return self._inplace("div_", ops.div, other)
+    def pow_(self, exponent): return self._inplace("pow_", ops.pow, exponent)
+    def neg_(self): return self._inplace("neg_", ops.neg)
+    def clamp_(self, min=None, max=None): return self._inplace("clamp_", ops.clamp, min, max)
+    def copy_(self, src): return self._inplace("copy_", _replace, src)
+    def fill_(self, value): return self._inplace("fill_", _replace, value)
+    def zero_(self): return self._inplace("zero_", _replace, 0)
+    __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
+
     # ---- ops as methods, where PyTorch has them -----------------------------------------
     def add(self, other): return ops.add(self, other)
     def sub(self, other): return ops.sub(self, other)
@@ -266,6 +319,11 @@ class Tensor:
     def matmul(self, other): return ops.matmul(self, other)
     def dot(self, other): return ops.dot(self, other)
     def outer(self, other): return ops.outer(self, other)
+
+
+def _replace(old, new):
+    """`new` broadcast to the shape of `old`: gradient 0 to old, all of it to new."""
+    return ops.where(False, old, new)
 
 
 def tensor(data, requires_grad=False, dtype=None):
