@@ -1,4 +1,6 @@
 """Linear algebra: matmul (batched, broadcasting, 1-D promotion as NumPy), dot, outer, einsum."""
+import math
+
 import numpy as np
 
 from autograd.engine import primitive
@@ -13,11 +15,13 @@ def _mT(x):
 @primitive
 def _matmul(a, b):
     """(..., n, k) @ (..., k, m) -> (..., n, m), batch dims broadcast."""
-    if a.shape[-1] != b.shape[-2]:
-        raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied "
-                         f"({a.shape[-1]} != {b.shape[-2]})")
+    try:
+        y = np.matmul(a, b)
+    except ValueError:
+        raise ValueError(f"batch dimensions of shapes {a.shape} and {b.shape} cannot be "
+                         "broadcast") from None
     # d(ab) = da b + a db
-    return np.matmul(a, b), (lambda g, y, a, b: unbroadcast(g @ _mT(b), a.shape),
+    return y, (lambda g, y, a, b: unbroadcast(g @ _mT(b), a.shape),
                              lambda g, y, a, b: unbroadcast(_mT(a) @ g, b.shape))
 
 
@@ -28,6 +32,10 @@ def matmul(a, b):
     if not a_shape or not b_shape:
         raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a_shape} "
                          f"and {b_shape}")
+    k = b_shape[-2] if len(b_shape) > 1 else b_shape[0]
+    if a_shape[-1] != k:
+        raise ValueError(f"matmul: shapes {a_shape} and {b_shape} cannot be multiplied "
+                         f"({a_shape[-1]} != {k})")
     if len(a_shape) > 1 and len(b_shape) > 1:
         return _matmul(a, b)
     y = _matmul(sh.reshape(a, (1,) + a_shape) if len(a_shape) == 1 else a,     # (k,) -> (1, k)
@@ -71,29 +79,48 @@ def _parse(subscripts, n):
     return ins, out
 
 
-@primitive
-def _einsum(*xs, subscripts=""):
-    ins, out = _parse(subscripts, len(xs))
+def _sizes(ins, xs):
+    """{index: its size}, checked: an index has one size in every operand, or size 1 there
+    (broadcast, as NumPy allows)."""
+    sizes = {}
     for k, (sub, x) in enumerate(zip(ins, xs)):
         if len(sub) != np.ndim(x):
             raise ValueError(f"einsum: operand {k} has shape {np.shape(x)} but subscripts "
                              f"{sub!r}")
+        for c, n in zip(sub, np.shape(x)):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise ValueError(f"einsum: index {c!r} has size {n} in operand {k} of shape "
+                                 f"{np.shape(x)} but size {sizes[c]} in an earlier operand")
+            sizes[c] = n if n != 1 else sizes.get(c, 1)
+    return sizes
 
-    def vjp(k):
-        # d/dx_k: contract g with every other operand onto x_k's indices; an index that only
-        # x_k has was summed away, so its gradient is broadcast back along it
+
+@primitive
+def _einsum(*xs, subscripts=""):
+    ins, out = _parse(subscripts, len(xs))
+    sizes = _sizes(ins, xs)
+    # NumPy's BLAS path costs ~10 us to plan; its C loop is faster below ~32k multiply-adds
+    optimize = "greedy" if math.prod(sizes.values()) > 1 << 15 else False
+
+    def vjp(k, shape):
+        # d/dx_k: contract g with every other operand onto x_k's indices; sum where x_k was
+        # broadcast (size 1), and broadcast back along an index only x_k has (summed away)
         others = ins[:k] + ins[k + 1:]
         seen = set(out).union(*others)
         kept = "".join(c for c in ins[k] if c in seen)
+        spec = ",".join([out] + others) + "->" + kept
+        summed = tuple(n if c in seen else 1 for c, n in zip(ins[k], shape))
 
         def gk(g, y, *xs):
-            r = _einsum(g, *xs[:k], *xs[k + 1:], subscripts=",".join([out] + others) + "->" + kept)
-            if kept == ins[k]:
-                return r
-            ones = tuple(n if c in seen else 1 for c, n in zip(ins[k], xs[k].shape))
-            return sh.broadcast_to(sh.reshape(r, ones), xs[k].shape)
+            r = _einsum(g, *xs[:k], *xs[k + 1:], subscripts=spec)
+            if kept != ins[k]:
+                r_sizes = iter(r.shape)
+                r = sh.reshape(r, tuple(next(r_sizes) if c in seen else 1 for c in ins[k]))
+            r = unbroadcast(r, summed)
+            return r if r.shape == shape else sh.broadcast_to(r, shape)
         return gk
-    return np.einsum(f"{','.join(ins)}->{out}", *xs), tuple(vjp(k) for k in range(len(xs)))
+    y = np.einsum(f"{','.join(ins)}->{out}", *xs, optimize=optimize)
+    return y, tuple(vjp(k, np.shape(x)) for k, x in enumerate(xs))
 
 
 def einsum(subscripts, *operands):
