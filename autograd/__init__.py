@@ -4,3 +4,4 @@ from .tensor import Tensor, tensor, from_numpy
 from .engine import grad, primitive, PRIMITIVES
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .profiler import profile
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
