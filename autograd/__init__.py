@@ -5,3 +5,4 @@ from .engine import grad, primitive, PRIMITIVES
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+from .checkpoint import checkpoint
