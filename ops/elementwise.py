@@ -45,16 +45,18 @@ def neg(x):
 
 @primitive
 def pow(a, b):
-    """a ** b, for a Tensor or scalar exponent b. d/db = a^b log a, taken as 0 where a == 0."""
+    """a ** b, for a Tensor or scalar exponent b. At a == 0 the gradients are finite: d/da is
+    taken as 0 where b < 1 (so sqrt-like powers behave like sqrt), d/db as 0."""
     return np.power(a, b), (_pow_base_vjp,
                             lambda g, y, a, b: unbroadcast(g * y * log(where(a == 0, 1, a)),
                                                            b.shape))
 
 
-def _pow_base_vjp(g, y, a, b):          # d a^b / da = b a^(b-1); 0 where b == 0 (pow(0, 0))
-    if isinstance(b, numbers.Number):
-        return g * b * a ** (b - 1) if b != 0 else zeros_like(g)
-    return unbroadcast(g * b * a ** where(b == 0, 1, b - 1), a.shape)
+def _pow_base_vjp(g, y, a, b):          # d a^b / da = b a^(b-1)
+    if isinstance(b, numbers.Number) and b >= 1:
+        return g * b * a ** (b - 1)
+    pole = (a == 0) & (b < 1)           # 0^(b-1) is infinite (or 0 * inf): take 0
+    return unbroadcast(where(pole, 0, g * b * where(pole, 1, a) ** (b - 1)), a.shape)
 
 
 @primitive
