@@ -1,0 +1,122 @@
+"""torch.nn.functional for tapegrad: `import nn.functional as F`.
+
+The ops live in ops/ by family (activation, loss, norm, embedding, elementwise); this module
+re-exports them under PyTorch's names and signatures, and adds dropout. Where PyTorch takes
+`inplace`, it is accepted for compatibility and the result is always a new tensor (in-place
+updates would corrupt values the tape saved). PyTorch's deprecated `size_average` / `reduce`
+arguments are not taken; pass `reduction` (and loss options after `weight`) by keyword.
+
+Randomness: dropout and dropout2d draw from `generator` (a numpy.random.Generator) when given,
+else from this module's default generator, which `manual_seed(seed)` reseeds.
+"""
+import warnings
+
+import numpy as np
+
+import ops
+from autograd.tensor import _plain
+from ops.activation import (gelu, prelu, softmax as _softmax, log_softmax as _log_softmax,
+                            SELU_ALPHA, SELU_SCALE)
+from ops.elementwise import sigmoid, tanh, softplus
+from ops.embedding import embedding, linear, one_hot
+from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                      cosine_similarity, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
+                      nll_loss, smooth_l1_loss)
+from ops.norm import batch_norm, group_norm, layer_norm
+
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
+           "tanh", "hardtanh", "prelu", "softmax", "log_softmax", "cross_entropy", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
+           "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
+           "layer_norm", "group_norm", "dropout", "dropout2d", "manual_seed", "embedding",
+           "one_hot", "linear", "SELU_ALPHA", "SELU_SCALE"]
+
+
+def relu(input, inplace=False):
+    return ops.relu(input)
+
+
+def relu6(input, inplace=False):
+    return ops.relu6(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return ops.leaky_relu(input, negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return ops.elu(input, alpha)
+
+
+def selu(input, inplace=False):
+    return ops.selu(input)
+
+
+def silu(input, inplace=False):
+    return ops.silu(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return ops.hardtanh(input, min_val, max_val)
+
+
+def _softmax_dim(input, dim, op):
+    """PyTorch's legacy choice when dim is None: 0 for 0-, 1- and 3-d inputs, else 1."""
+    if dim is not None:
+        return dim
+    ndim = np.ndim(_plain(input))
+    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`, max-shifted; `dtype` casts the input first."""
+    dim = _softmax_dim(input, dim, "softmax")
+    return _softmax(input if dtype is None else ops.astype(input, dtype), dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along `dim`, max-shifted; `dtype` casts the input first."""
+    dim = _softmax_dim(input, dim, "log_softmax")
+    return _log_softmax(input if dtype is None else ops.astype(input, dtype), dim)
+
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Reseed the default generator of dropout and dropout2d; returns the new generator."""
+    global _generator
+    _generator = np.random.default_rng(seed)
+    return _generator
+
+
+def _dropout(input, p, training, generator, mask_shape, op):
+    """input * mask / (1 - p), the mask drawn with keep probability 1 - p in `mask_shape`
+    (broadcast against the input): inverted dropout, the identity when not training."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    rng = _generator if generator is None else generator
+    mask = (rng.random(mask_shape, dtype=np.float32) >= p).astype(np.result_type(_plain(input)))
+    if p < 1:
+        mask *= 1 / (1 - p)
+    return input * mask
+
+
+def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) when training."""
+    return _dropout(input, p, training, generator, np.shape(_plain(input)), "dropout")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, *, generator=None):
+    """Zero whole channels of (N, C, H, W) with probability p (scaling the rest by
+    1 / (1 - p)); a 3-d input is taken as (N, C, L), as PyTorch does today."""
+    shape = np.shape(_plain(input))
+    if len(shape) not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 3-d (N, C, L) or 4-d (N, C, H, W) input, got "
+                         f"shape {shape}")
+    return _dropout(input, p, training, generator, shape[:2] + (1,) * (len(shape) - 2),
+                    "dropout2d")

@@ -1,0 +1,141 @@
+"""Activations beyond the elementwise basics (relu, leaky_relu, softplus, sigmoid and tanh live
+in elementwise.py): erf, hardtanh / relu6, elu / selu, gelu, silu, prelu, softmax, log_softmax.
+
+Kinks follow PyTorch: hardtanh passes the gradient only strictly inside (min_val, max_val)
+(so relu6'(0) = relu6'(6) = 0), elu and prelu use the negative branch at x = 0.
+"""
+import math
+
+import numpy as np
+
+from autograd.engine import primitive
+from autograd.tensor import Tensor, _plain
+from . import elementwise as ew
+from . import reduce
+from . import shape as sh
+from ._nn_kernels import erf as _erf_kernel
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_2_PI = math.sqrt(2 / math.pi)
+_GELU_TANH_C = 0.044715
+
+
+def _recorded(x, saved, recompute):
+    """`saved` (computed by the forward from arrays) when the backward pass is not recorded;
+    `recompute(x)`, built from differentiable ops, when it is (x is then a Tensor)."""
+    return recompute(x) if isinstance(x, Tensor) else saved
+
+
+@primitive
+def erf(x):                                             # d erf = 2 / sqrt(pi) exp(-x^2)
+    return _erf_kernel(x), (lambda g, y, x: g * (2 / math.sqrt(math.pi)) * ew.exp(-(x * x)),)
+
+
+@primitive
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """Clip to [min_val, max_val]; gradient 1 strictly inside, 0 elsewhere."""
+    if min_val > max_val:
+        raise ValueError(f"min_val {min_val} must not exceed max_val {max_val}")
+    inside = (np.greater(x, min_val) & np.less(x, max_val)).astype(np.result_type(x))
+    return np.clip(x, min_val, max_val), (lambda g, y, x: g * inside,)
+
+
+def relu6(x):
+    """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+@primitive
+def elu(x, alpha=1.0, scale=1.0):
+    """scale * (x if x > 0 else alpha (e^x - 1)); never overflows for large x."""
+    neg = np.expm1(np.minimum(x, 0)) * (alpha * scale)
+    y = np.where(np.greater(x, 0), np.multiply(x, scale), neg).astype(np.result_type(x), copy=False)
+    # d/dx = scale for x > 0, scale alpha e^x = y + scale alpha otherwise
+    return y, (lambda g, y, x: ew.where(_plain(x) > 0, g * scale, g * (y + alpha * scale)),)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalizing constants (Klambauer et al.)."""
+    return elu(x, SELU_ALPHA, scale=SELU_SCALE)
+
+
+def _normal_cdf(x):
+    return (erf(x * (1 / math.sqrt(2))) + 1) * 0.5
+
+
+def _gelu_tanh_inner(x):                                # tanh(sqrt(2/pi) (x + c x^3))
+    return ew.tanh((x + _GELU_TANH_C * x * x * x) * _SQRT_2_PI)
+
+
+@primitive
+def gelu(x, approximate="none"):
+    """x Phi(x) ("none", exact, via erf) or its tanh approximation ("tanh"), as PyTorch."""
+    if approximate == "none":
+        cdf = _normal_cdf(x)
+
+        def vjp(g, y, x):                               # d x Phi(x) = Phi(x) + x phi(x)
+            pdf = ew.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+            return g * (_recorded(x, cdf, _normal_cdf) + x * pdf)
+        return (x * cdf).astype(np.result_type(x), copy=False), (vjp,)
+    if approximate == "tanh":
+        t = _gelu_tanh_inner(x)
+
+        def vjp(g, y, x):                               # d/dx 0.5 x (1 + t), t = tanh(u(x))
+            t_ = _recorded(x, t, _gelu_tanh_inner)
+            du = (1 + 3 * _GELU_TANH_C * x * x) * _SQRT_2_PI
+            return g * ((t_ + 1) * 0.5 + x * 0.5 * (1 - t_ * t_) * du)
+        return (x * 0.5 * (1 + t)).astype(np.result_type(x), copy=False), (vjp,)
+    raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+@primitive
+def silu(x):                                            # x sigmoid(x)
+    s = ew.sigmoid(x)
+
+    def vjp(g, y, x):                                   # d x s(x) = s (1 + x (1 - s))
+        s_ = _recorded(x, s, ew.sigmoid)
+        return g * (s_ * (1 + x * (1 - s_)))
+    return x * s, (vjp,)
+
+
+def prelu(x, weight):
+    """x where x > 0, else weight * x; `weight` has one element or one per channel (dim 1 of
+    x, or dim 0 of a 1-D x). The negative branch is used at x = 0, as PyTorch."""
+    shape, wshape = np.shape(x), np.shape(weight)
+    n = int(np.prod(wshape))
+    channels = shape[1] if len(shape) >= 2 else shape[0] if shape else 1
+    if len(wshape) > 1 or n not in (1, channels):
+        raise ValueError(f"prelu: weight of shape {wshape} must have 1 element or one per "
+                         f"channel ({channels}) of input {shape}")
+    if n > 1 and len(shape) >= 2:
+        weight = sh.reshape(weight, (n,) + (1,) * (len(shape) - 2))     # (C,) -> (C, 1, ...)
+    elif n == 1:
+        weight = sh.reshape(weight, ())                                 # (1,) -> ()
+    return ew.where(_plain(x) > 0, x, x * weight)
+
+
+def _max_shifted(x, dim):
+    """x - max(x, dim), with a shift of 0 where the maximum is infinite."""
+    m = np.max(x, axis=dim, keepdims=True)
+    return x - np.where(np.isfinite(m), m, 0)
+
+
+@primitive
+def softmax(x, dim=-1):
+    """exp(x) / sum(exp(x), dim), shifted by the maximum: never overflows."""
+    e = np.exp(_max_shifted(x, dim))
+    with np.errstate(invalid="ignore"):                 # a row of all -inf gives nan, as torch
+        y = e / np.sum(e, axis=dim, keepdims=True)
+    # d softmax: y (g - sum(g y))
+    return y, (lambda g, y, x: y * (g - reduce.sum(g * y, dim, True)),)
+
+
+@primitive
+def log_softmax(x, dim=-1):
+    """x - logsumexp(x, dim), shifted by the maximum: finite for logits of +-1e4."""
+    z = _max_shifted(x, dim)
+    with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
+        y = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
+    # d log_softmax: g - softmax sum(g) = g - exp(y) sum(g)
+    return y, (lambda g, y, x: g - ew.exp(y) * reduce.sum(g, dim, True),)

@@ -1,0 +1,171 @@
+"""Activations of nn.functional: gradient rows, PyTorch parity, stability at extreme inputs."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn.functional as F
+import ops
+from ops import _nn_kernels
+from gradrows import Row, check, away_from_zero
+
+
+def _off_kinks(points):
+    """Inputs at least 0.05 away from each kink in `points` (scaled by 3 to cover them)."""
+    def domain(xs):
+        out = []
+        for x in xs:
+            x = x * 3
+            for k in points:
+                x = np.where(np.abs(x - k) < 0.05, x + 0.1, x)
+            out.append(x)
+        return out
+    return domain
+
+
+GRAD_ROWS = [
+    Row("erf", lambda x: ops.erf(x), [(3, 4)]),
+    Row("hardtanh", lambda x: F.hardtanh(x, -0.5, 1.0), [(3, 4)], domain=_off_kinks([-0.5, 1.0])),
+    Row("hardtanh", lambda x: F.relu6(x * 3), [(3, 4)], domain=_off_kinks([0.0, 2.0]),
+        id="relu6"),
+    Row("elu", lambda x: F.elu(x, 0.7), [(3, 4)], domain=away_from_zero),
+    Row("elu", lambda x: F.selu(x), [(3, 4)], domain=away_from_zero, id="selu"),
+    Row("gelu", lambda x: F.gelu(x), [(3, 4)]),
+    Row("gelu", lambda x: F.gelu(x, approximate="tanh"), [(3, 4)], id="tanh"),
+    Row("silu", lambda x: F.silu(x), [(3, 4)]),
+    Row("where", lambda x, w: F.prelu(x, w), [(2, 3, 4), (3,)], domain=away_from_zero,
+        id="prelu-per-channel"),
+    Row("where", lambda x, w: F.prelu(x, w), [(5,), (1,)], domain=away_from_zero,
+        id="prelu-shared"),
+    Row("softmax", lambda x: F.softmax(x, dim=1), [(2, 3, 4)]),
+    Row("softmax", lambda x: F.softmax(x, dim=-1) * x, [(3, 5)], id="last-dim-reused"),
+    Row("log_softmax", lambda x: F.log_softmax(x, dim=0), [(4, 3)]),
+    Row("log_softmax", lambda x: F.log_softmax(x, dim=2), [(2, 3, 4)], id="dim2"),
+    Row("leaky_relu", lambda x: F.leaky_relu(x, 0.1), [(3, 4)], domain=away_from_zero,
+        id="functional"),
+    Row("softplus", lambda x: F.softplus(x, beta=2.0), [(3, 4)], id="functional"),
+]
+
+
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=str)
+def test_gradients(row):
+    check(row)
+
+
+def test_erf_kernel_matches_math_erf():
+    x = np.linspace(-6, 6, 101)
+    np.testing.assert_allclose(_nn_kernels.erf(x), [math.erf(v) for v in x], rtol=1e-15)
+    assert _nn_kernels.erf(x.astype(np.float32).reshape(1, 101)).dtype == np.float32
+
+
+# (our call, torch call) pairs on one input
+CASES = {
+    "relu": (lambda x: F.relu(x), lambda t, x: t.relu(x)),
+    "relu6": (lambda x: F.relu6(x), lambda t, x: t.nn.functional.relu6(x)),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.2), lambda t, x: t.nn.functional.leaky_relu(x, 0.2)),
+    "elu": (lambda x: F.elu(x, 1.3), lambda t, x: t.nn.functional.elu(x, 1.3)),
+    "selu": (lambda x: F.selu(x), lambda t, x: t.nn.functional.selu(x)),
+    "gelu": (lambda x: F.gelu(x), lambda t, x: t.nn.functional.gelu(x)),
+    "gelu-tanh": (lambda x: F.gelu(x, approximate="tanh"),
+                  lambda t, x: t.nn.functional.gelu(x, approximate="tanh")),
+    "silu": (lambda x: F.silu(x), lambda t, x: t.nn.functional.silu(x)),
+    "softplus": (lambda x: F.softplus(x, 2.0, 5.0),
+                 lambda t, x: t.nn.functional.softplus(x, 2.0, 5.0)),
+    "sigmoid": (lambda x: F.sigmoid(x), lambda t, x: t.sigmoid(x)),
+    "tanh": (lambda x: F.tanh(x), lambda t, x: t.tanh(x)),
+    "hardtanh": (lambda x: F.hardtanh(x, -2.0, 3.0),
+                 lambda t, x: t.nn.functional.hardtanh(x, -2.0, 3.0)),
+    "softmax": (lambda x: F.softmax(x, 1), lambda t, x: t.softmax(x, 1)),
+    "softmax-dim0": (lambda x: F.softmax(x, 0), lambda t, x: t.softmax(x, 0)),
+    "log_softmax": (lambda x: F.log_softmax(x, -1), lambda t, x: t.log_softmax(x, -1)),
+}
+
+
+def _both(ours, theirs, xs, torch, grad_seed=0):
+    """Values and input gradients (for a random upstream gradient) of both frameworks."""
+    ts = [ag.tensor(x, requires_grad=True) for x in xs]
+    pts = [torch.tensor(x, requires_grad=True) for x in xs]
+    y, py = ours(*ts), theirs(torch, *pts)
+    u = np.random.default_rng(grad_seed).standard_normal(y.shape).astype(y.dtype)
+    y.backward(u)
+    py.backward(torch.tensor(u))
+    return (y.data, [t.grad.data for t in ts]), (py.detach().numpy(),
+                                                 [t.grad.numpy() for t in pts])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_torch(name, dtype):
+    torch = pytest.importorskip("torch")
+    x = (np.random.default_rng(3).standard_normal((4, 6)) * 3).astype(dtype)
+    x[0, :3] = [0.0, 6.0, -1.0]                        # kinks included
+    (y, (g,)), (py, (pg,)) = _both(CASES[name][0], CASES[name][1], [x], torch)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert y.dtype == dtype and g.dtype == dtype
+    np.testing.assert_allclose(y, py, rtol=tol, atol=tol)
+    np.testing.assert_allclose(g, pg, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("wshape", [(1,), (3,)])
+def test_prelu_matches_torch(wshape):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 3, 5)), rng.uniform(0.1, 0.5, wshape)
+    x[0, 0, 0] = 0.0
+    (y, gs), (py, pgs) = _both(F.prelu, lambda t, x, w: t.nn.functional.prelu(x, w), [x, w], torch)
+    np.testing.assert_allclose(y, py, rtol=1e-12)
+    for g, pg in zip(gs, pgs):
+        np.testing.assert_allclose(g, pg, rtol=1e-12)
+
+
+def test_softmax_default_dim_follows_torch():
+    torch = pytest.importorskip("torch")
+    for shape in [(5,), (2, 5), (2, 3, 4), (2, 3, 4, 5)]:
+        x = np.random.default_rng(0).standard_normal(shape)
+        with pytest.warns(UserWarning, match="Implicit dimension"):
+            y = F.softmax(ag.tensor(x))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.testing.assert_allclose(y.data, torch.nn.functional.softmax(torch.tensor(x)).numpy())
+
+
+def test_softmax_dtype_casts_first():
+    y = F.log_softmax(ag.tensor(np.ones((2, 3), np.float32)), 1, dtype=np.float64)
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y.data, -np.log(3.0))
+
+
+EXTREME = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4], [-1e3, -1e3, -1e3]])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_stable_at_extreme_inputs(name):
+    for dtype in (np.float32, np.float64):
+        x = ag.tensor(EXTREME.astype(dtype), requires_grad=True)
+        y = CASES[name][0](x)                  # RuntimeWarnings are errors in this suite
+        y.backward(np.ones(y.shape, dtype))
+        assert np.isfinite(y.data).all() and np.isfinite(x.grad.data).all(), name
+
+
+def test_softmax_extremes_are_exact():
+    y = F.softmax(ag.tensor(EXTREME), 1).data
+    np.testing.assert_array_equal(y[0], [0, 0, 1])
+    np.testing.assert_array_equal(y[1], [0.5, 0.5, 0])
+    np.testing.assert_allclose(F.log_softmax(ag.tensor(EXTREME), 1).data[0], [-2e4, -1e4, 0])
+
+
+def test_inplace_flag_returns_a_new_tensor():
+    x = ag.tensor(np.array([-1.0, 2.0]))
+    y = F.relu(x, inplace=True)
+    assert y is not x and x.data[0] == -1.0
+
+
+def test_bad_arguments_name_the_op():
+    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh'"):
+        F.gelu(ag.tensor(np.ones(2)), approximate="fast")
+    with pytest.raises(ValueError, match=r"prelu: weight of shape \(2,\).*channel \(3\).*\(4, 3\)"):
+        F.prelu(ag.tensor(np.ones((4, 3))), ag.tensor(np.ones(2)))
+    with pytest.raises(ValueError, match="hardtanh: min_val 2 must not exceed max_val 1"):
+        F.hardtanh(ag.tensor(np.ones(2)), 2, 1)
