@@ -10,4 +10,11 @@ from .shape import (reshape, view, permute, transpose, swapaxes, broadcast_to, e
                     repeat)
 from .index import getitem, index_put_add, gather, scatter_add
 from .linalg import matmul, dot, outer, einsum
+from .activation import (erf, hardtanh, relu6, elu, selu, gelu, silu, prelu, softmax,
+                         log_softmax)
+from .loss import (cross_entropy, nll_loss, binary_cross_entropy,
+                   binary_cross_entropy_with_logits, mse_loss, l1_loss, smooth_l1_loss,
+                   huber_loss, kl_div, cosine_similarity)
+from .norm import batch_norm, layer_norm, group_norm
+from .embedding import linear, embedding, one_hot
 from ._util import unbroadcast
