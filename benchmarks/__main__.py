@@ -72,11 +72,11 @@ def main(argv=None):
                    help="print where tapegrad's time goes in these workloads instead of timing")
     args = p.parse_args(argv)
 
+    chosen = _select(args.profile or args.only, p)
     set_threads(args.threads)
     if args.profile:
-        _profile(_select(args.profile, p), steps=3 if args.quick else 20)
+        _profile(chosen, steps=3 if args.quick else 20)
         return 0
-    chosen = _select(args.only, p)
     torch = torch_or_none()
     print(f"python {platform.python_version()}, {args.threads} threads, torch "
           f"{torch.__version__ if torch else 'not installed: its columns stay empty'}", flush=True)

@@ -3,7 +3,6 @@ alternating, so that the ratios compare like with like on a noisy machine."""
 import dataclasses
 import statistics
 import time
-import timeit
 from typing import Callable, Optional
 
 IMPLS = ("tapegrad", "torch", "numpy")
@@ -42,8 +41,10 @@ def set_threads(n):
 
 def _batch(fn, target):
     """Calls per timed sample so that one sample lasts about `target` seconds."""
-    n, t = timeit.Timer(fn).autorange()
-    return max(1, int(n * target / t)) if t > 0 else n
+    t = time.perf_counter()
+    fn()
+    t = time.perf_counter() - t
+    return max(1, int(target / t)) if t > 0 else 1000
 
 
 def measure(w, rounds=7, target=0.1, warmup=2):
