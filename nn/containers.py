@@ -1,0 +1,198 @@
+"""Containers: Sequential, ModuleList, ModuleDict, and Identity."""
+import collections
+import operator
+
+from .module import Module, _addindent
+
+
+def _index(idx, n, kind):
+    """`idx` as a non-negative position in a container of length `n`."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"{kind}: index {idx} is out of range for length {n}")
+    return idx % n
+
+
+class Identity(Module):
+    """Returns its input unchanged; any constructor arguments are ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Sequential(Module):
+    """Calls its modules in order, each on the output of the previous one.
+
+    `Sequential(m0, m1, ...)` names them "0", "1", ...; `Sequential(OrderedDict(...))` keeps
+    the given names. Indexing gives a module, slicing a Sequential with the same names."""
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], collections.OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def __getitem__(self, idx):
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return type(self)(collections.OrderedDict(items[idx]))
+        return items[_index(idx, len(items), "Sequential")][1]
+
+    def __setitem__(self, idx, module):
+        key = list(self._modules)[_index(idx, len(self), "Sequential")]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)
+        chosen = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys),
+                                                                       "Sequential")]]
+        for key in chosen:
+            del self._modules[key]
+        # renumber, as PyTorch does, so that the names stay 0..n-1
+        self.__dict__["_modules"] = dict(
+            (str(i), m) for i, m in enumerate(self._modules.values()))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential: index {index} is out of range for length {n}")
+        mods = list(self._modules.values())
+        mods.insert(index % (n + 1) if index < 0 else index, module)
+        self.__dict__["_modules"] = {}
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+        return self
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+
+class ModuleList(Module):
+    """A list of modules, registered as children "0", "1", ...; it has no forward."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, idx):
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            return type(self)(mods[idx])
+        return mods[_index(idx, len(mods), "ModuleList")]
+
+    def __setitem__(self, idx, module):
+        self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+
+    def __delitem__(self, idx):
+        mods = list(self._modules.values())
+        del mods[idx if isinstance(idx, slice) else _index(idx, len(mods), "ModuleList")]
+        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        mods = list(self._modules.values())
+        mods.insert(index, module)
+        self.__dict__["_modules"] = {}
+        self.extend(mods)
+
+    def __repr__(self):
+        # PyTorch's compact form: runs of identical modules print once, as "(0-2): 3 x ..."
+        if not self._modules:
+            return self._get_name() + "()"
+        reprs = [repr(m) for m in self]
+        lines, start = [], 0
+        for i in range(1, len(reprs) + 1):
+            if i == len(reprs) or reprs[i] != reprs[start]:
+                n = i - start
+                head = f"({start}): " if n == 1 else f"({start}-{i - 1}): {n} x "
+                lines.append(head + _addindent(reprs[start], 2))
+                start = i
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+class ModuleDict(Module):
+    """An ordered dict of modules, registered under their keys; it has no forward."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key):
+        return self._modules[key]
+
+    def __setitem__(self, key, module):
+        self.add_module(key, module)
+
+    def __delitem__(self, key):
+        del self._modules[key]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key):
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def items(self):
+        return self._modules.items()
+
+    def values(self):
+        return self._modules.values()
+
+    def pop(self, key):
+        return self._modules.pop(key)
+
+    def clear(self):
+        self._modules.clear()
+
+    def update(self, modules):
+        items = modules.items() if hasattr(modules, "items") else modules
+        for key, module in items:
+            self[key] = module
