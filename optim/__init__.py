@@ -1,0 +1,7 @@
+"""Optimizers and learning-rate schedulers with PyTorch's update rules. They update parameter
+arrays in place and never record on the tape."""
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam, AdamW, Adamax, NAdam
+from .adagrad import Adagrad, RMSprop, Adadelta
+from . import lr_scheduler
