@@ -1,0 +1,304 @@
+"""Convolution: conv1d, conv2d, conv_transpose1d, conv_transpose2d, with PyTorch's signatures
+and semantics: input (N, C, W) / (N, C, H, W) or unbatched without N, weight
+(C_out, C_in / groups, *kernel), transposed weight (C_in, C_out / groups, *kernel).
+
+Three 2-D primitives, each made of the other two's VJPs, so derivatives of any order stay here:
+
+    conv2d(x, w)            y[n, o, p]  = sum over c, k of w[o, c, k] x[n, c, window(p, k)]
+    conv_transpose2d(g, w)  the adjoint of conv2d in x: g scattered back through the windows
+    conv2d_weight(x, g)     the adjoint of conv2d in w: x's windows correlated with g
+
+1-D ops are 2-D ones of height 1. On arrays: a numba kernel (im2col) copies the windows of a
+few images at a time into a buffer of about _CHUNK_BYTES and one BLAS matmul contracts it with
+the weight; the weight gradient contracts the same windows with g; conv_transpose2d is a matmul
+with the weight followed by the numba col2im scatter, which beat a NumPy loop over kernel
+offsets (numbers in benchmarks/conv.py).
+"""
+import collections
+
+import numpy as np
+
+from autograd.engine import primitive
+from . import reduce
+from . import shape as sh
+from ._kernels import col2im, im2col
+
+_CHUNK_BYTES = 4 << 20                 # an im2col buffer this size stays in cache
+
+Geom = collections.namedtuple("Geom", ["stride", "padding", "dilation", "groups"])
+Geom.__doc__ = """Window geometry of a 2-D convolution: stride, padding (the low side; the high
+side follows from the output size) and dilation as (height, width) pairs, and groups."""
+
+
+# ---- arrays ---------------------------------------------------------------------------------
+
+def _step(n, bytes_per_image):
+    """Images per chunk: as many as fit in _CHUNK_BYTES, at least one."""
+    return max(1, min(n, _CHUNK_BYTES // max(bytes_per_image, 1)))
+
+
+def _pointwise(k, geom, in_hw, out_hw):
+    """A 1x1 kernel at stride 1 without padding: the windows are the input itself."""
+    return k == (1, 1) and geom.stride == (1, 1) and geom.padding == (0, 0) and in_hw == out_hw
+
+
+def _windows(x, k, geom, out_hw):
+    """(images, windows) per chunk of the batch: windows (nb, C*kh*kw, Ho, Wo) of x[images],
+    in one buffer reused from chunk to chunk."""
+    n, c, h, w = x.shape
+    if _pointwise(k, geom, (h, w), out_hw):
+        yield slice(0, n), x
+        return
+    (kh, kw), (sh_, sw), (ph, pw), (dh, dw) = k, geom.stride, geom.padding, geom.dilation
+    step = _step(n, c * kh * kw * out_hw[0] * out_hw[1] * x.itemsize)
+    buf = np.empty((step, c * kh * kw) + tuple(out_hw), x.dtype)
+    for s in range(0, n, step):
+        e = min(s + step, n)
+        yield slice(s, e), im2col(x[s:e], kh, kw, sh_, sw, ph, pw, dh, dw, buf[:e - s])
+
+
+def _operands(*arrays):
+    """C-contiguous arrays of one floating dtype (the kernels' contract)."""
+    dtype = np.result_type(*arrays)
+    if dtype.kind != "f":
+        raise TypeError(f"expected floating point arrays, got {[a.dtype.name for a in arrays]}")
+    return [np.ascontiguousarray(a, dtype) for a in arrays]
+
+
+def _correlate(x, w, geom, out_hw):
+    """conv2d on arrays: x (N, C, H, W), w (C_out, C/g, kh, kw) -> (N, C_out, Ho, Wo)."""
+    x, w = _operands(x, w)
+    n, groups, (co, cg, kh, kw) = x.shape[0], geom.groups, w.shape
+    k, length = cg * kh * kw, out_hw[0] * out_hw[1]
+    wm = w.reshape(groups, co // groups, k)                 # (C_out, C/g, kh, kw) -> (g, C_out/g, K)
+    y = np.empty((n, groups, co // groups, length), x.dtype)
+    for s, col in _windows(x, (kh, kw), geom, out_hw):
+        np.matmul(wm, col.reshape(-1, groups, k, length), out=y[s])   # (nb, g, K, L)
+    return y.reshape((n, co) + tuple(out_hw))               # (N, g, C_out/g, L) -> (N, C_out, Ho, Wo)
+
+
+def _weight_grad(x, g, geom, k_hw):
+    """conv2d_weight on arrays: x (N, C, H, W), g (N, C_out, Ho, Wo) -> (C_out, C/g, kh, kw)."""
+    x, g = _operands(x, g)
+    (n, c), co, groups = x.shape[:2], g.shape[1], geom.groups
+    k, length = c // groups * k_hw[0] * k_hw[1], g.shape[2] * g.shape[3]
+    gm = g.reshape(n, groups, co // groups, length)         # (N, C_out, Ho, Wo) -> (N, g, C_out/g, L)
+    gw = np.zeros((groups, co // groups, k), x.dtype)
+    for s, col in _windows(x, tuple(k_hw), geom, g.shape[2:]):
+        cols = col.reshape(-1, groups, k, length)           # (nb, C*kh*kw, Ho, Wo) -> (nb, g, K, L)
+        gw += np.matmul(gm[s], cols.swapaxes(2, 3)).sum(0)  # (nb, g, C_out/g, K) summed over nb
+    return gw.reshape(co, c // groups, *k_hw)               # (g, C_out/g, K) -> (C_out, C/g, kh, kw)
+
+
+def _scatter(g, w, geom, in_hw):
+    """conv_transpose2d on arrays: g (N, C_out, Ho, Wo), w (C_out, C/g, kh, kw) ->
+    (N, C, *in_hw): col2im of w^T g."""
+    g, w = _operands(g, w)
+    (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
+    k, length = cg * kh * kw, ho * wo
+    wt = w.reshape(groups, co // groups, k).swapaxes(1, 2)  # (C_out, C/g, kh, kw) -> (g, K, C_out/g)
+    gm = g.reshape(n, groups, co // groups, length)         # (N, C_out, Ho, Wo) -> (N, g, C_out/g, L)
+    x = np.empty((n, cg * groups) + tuple(in_hw), g.dtype)
+    if _pointwise((kh, kw), geom, tuple(in_hw), (ho, wo)):
+        np.matmul(wt, gm, out=x.reshape(n, groups, k, length))   # (N, C, H, W) -> (N, g, K, L)
+        return x
+    (sh_, sw), (ph, pw), (dh, dw) = geom.stride, geom.padding, geom.dilation
+    step = _step(n, groups * k * length * g.itemsize)
+    buf = np.empty((step, groups, k, length), g.dtype)
+    for s in range(0, n, step):
+        e = min(s + step, n)
+        cols = np.matmul(wt, gm[s:e], out=buf[:e - s])        # (nb, g, K, L)
+        col2im(cols.reshape(e - s, groups * k, ho, wo), kh, kw, sh_, sw, ph, pw, dh, dw, x[s:e])
+    return x
+
+
+# ---- primitives -----------------------------------------------------------------------------
+
+def _add_bias(y, b):
+    if b is not None:
+        y += np.reshape(b, (-1, 1, 1))                      # (C_out,) -> (C_out, 1, 1)
+    return y
+
+
+def _bias_vjp(g, y, x, w, b):                               # d/db: sum g over all but channels
+    return reduce.sum(g, (0, 2, 3))
+
+
+@primitive
+def _conv2d(x, w, b, geom=None, out_hw=None):
+    """x (N, C, H, W) correlated with w (C_out, C/groups, kh, kw), plus b (C_out,) or None,
+    giving (N, C_out, *out_hw)."""
+    y = _add_bias(_correlate(x, w, geom, out_hw), b)
+    return y, (lambda g, y, x, w, b: _conv_transpose2d(g, w, None, geom=geom, out_hw=x.shape[2:]),
+               lambda g, y, x, w, b: _conv2d_weight(x, g, geom=geom, k_hw=w.shape[2:]),
+               _bias_vjp)
+
+
+@primitive
+def _conv_transpose2d(x, w, b, geom=None, out_hw=None):
+    """The adjoint of conv2d in its input: x (N, C_in, Hi, Wi) scattered through the windows of
+    w (C_in, C_out/groups, kh, kw), plus b (C_out,) or None, giving (N, C_out, *out_hw)."""
+    y = _add_bias(_scatter(x, w, geom, out_hw), b)
+    # d/dx: conv2d of g with the same w; d/dw: conv2d_weight with g as the input
+    return y, (lambda g, y, x, w, b: _conv2d(g, w, None, geom=geom, out_hw=x.shape[2:]),
+               lambda g, y, x, w, b: _conv2d_weight(g, x, geom=geom, k_hw=w.shape[2:]),
+               _bias_vjp)
+
+
+@primitive
+def _conv2d_weight(x, g, geom=None, k_hw=None):
+    """The adjoint of conv2d in its weight: the windows of x (N, C, H, W) correlated with
+    g (N, C_out, Ho, Wo), giving (C_out, C/groups, *k_hw) (torch.nn.grad.conv2d_weight)."""
+    # bilinear: <G, conv2d_weight(x, g)> = <g, conv2d(x, G)> = <x, conv_transpose2d(g, G)>
+    return _weight_grad(x, g, geom, k_hw), (
+        lambda gg, y, x, g: _conv_transpose2d(g, gg, None, geom=geom, out_hw=x.shape[2:]),
+        lambda gg, y, x, g: _conv2d(x, gg, None, geom=geom, out_hw=g.shape[2:]))
+
+
+# ---- arguments ------------------------------------------------------------------------------
+
+def _ints(op, name, value, nd, low, x_shape):
+    """`value` (an int or nd ints, each >= low) as an nd-tuple."""
+    t = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(t) != nd or not all(isinstance(v, (int, np.integer)) and v >= low for v in t):
+        what = "positive" if low == 1 else "non-negative"
+        raise ValueError(f"{op}: {name} must be a {what} int or {nd} of them, got {value!r} "
+                         f"(input {x_shape})")
+    return tuple(int(v) for v in t)
+
+
+def _batched(op, nd, x, w_shape=None):
+    """The shape of x with a batch axis (unbatched inputs have nd + 1 dims), checked."""
+    shape = np.shape(x)
+    if len(shape) not in (nd + 1, nd + 2):
+        raise ValueError(f"{op}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, "
+                         f"got input of shape {shape}")
+    if w_shape is not None and len(w_shape) != nd + 2:
+        raise ValueError(f"{op}: weight must be {nd + 2}-D, got weight of shape {w_shape}")
+    return shape if len(shape) == nd + 2 else (1,) + shape
+
+
+def _check_groups(op, groups, x_shape, w_shape, c_in, c_out):
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"{op}: groups={groups} must divide in_channels {c_in} and out_channels "
+                         f"{c_out} (input {x_shape}, weight {w_shape})")
+
+
+def _check_bias(op, b, c_out):
+    if b is not None and np.shape(b) != (c_out,):
+        raise ValueError(f"{op}: bias must have shape ({c_out},), got {np.shape(b)}")
+
+
+def _reshaped(x, shape_):
+    return x if np.shape(x) == shape_ else sh.reshape(x, shape_)
+
+
+def _lift(op, nd, x, w, b, shape, stride, padding, dilation, groups, out):
+    """Run the 2-D primitive `op` on batched inputs, 1-D ones as height 1, and give the output
+    the caller's layout."""
+    unbatched = np.ndim(x) == nd + 1
+    if nd == 1:
+        stride, padding, dilation, out = (1,) + stride, (0,) + padding, (1,) + dilation, (1,) + out
+        w = sh.reshape(w, np.shape(w)[:2] + (1,) + np.shape(w)[2:])        # (o, c, k) -> (o, c, 1, k)
+    x = _reshaped(x, shape[:2] + (1,) * (2 - nd) + shape[2:])              # -> (N, C, H, W)
+    y = op(x, w, b, geom=Geom(stride, padding, dilation, int(groups)), out_hw=out)
+    return _reshaped(y, np.shape(y)[1 if unbatched else 0:2] + out[2 - nd:])  # -> caller's layout
+
+
+def _conv_padding(op, padding, nd, span, stride, x_shape):
+    """(low, high) padding per axis for an int, ints, 'valid' or 'same' (PyTorch's: for an
+    even span the extra row or column of 'same' goes to the high side)."""
+    if padding == "valid":
+        return (0,) * nd, (0,) * nd
+    if padding == "same":
+        if stride != (1,) * nd:
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions, "
+                             f"got stride {stride}")
+        return tuple((s - 1) // 2 for s in span), tuple(s - 1 - (s - 1) // 2 for s in span)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be 'valid', 'same', an int or {nd} ints, "
+                         f"got {padding!r}")
+    lo = _ints(op, "padding", padding, nd, 0, x_shape)
+    return lo, lo
+
+
+def _convolve(op, nd, x, w, b, stride, padding, dilation, groups):
+    w_shape = np.shape(w)
+    shape = _batched(op, nd, x, w_shape)
+    stride = _ints(op, "stride", stride, nd, 1, np.shape(x))
+    dilation = _ints(op, "dilation", dilation, nd, 1, np.shape(x))
+    c_out, cg, k = w_shape[0], w_shape[1], w_shape[2:]
+    _check_groups(op, groups, np.shape(x), w_shape, shape[1], c_out)
+    if cg * groups != shape[1]:
+        raise ValueError(f"{op}: weight {w_shape} expects {cg * groups} input channels, got input "
+                         f"{np.shape(x)} with {shape[1]}")
+    _check_bias(op, b, c_out)
+    span = tuple(d * (n - 1) + 1 for d, n in zip(dilation, k))
+    lo, hi = _conv_padding(op, padding, nd, span, stride, np.shape(x))
+    padded = tuple(n + a + z for n, a, z in zip(shape[2:], lo, hi))
+    if any(p < s for p, s in zip(padded, span)):
+        raise ValueError(f"{op}: kernel {k} with dilation {dilation} spans {span}, larger than "
+                         f"the padded input {padded} (input {np.shape(x)}, padding {padding!r})")
+    out = tuple((p - s) // st + 1 for p, s, st in zip(padded, span, stride))
+    return _lift(_conv2d, nd, x, w, b, shape, stride, lo, dilation, groups, out)
+
+
+def _convolve_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+    w_shape = np.shape(w)
+    shape = _batched(op, nd, x, w_shape)
+    stride = _ints(op, "stride", stride, nd, 1, np.shape(x))
+    dilation = _ints(op, "dilation", dilation, nd, 1, np.shape(x))
+    padding = _ints(op, "padding", padding, nd, 0, np.shape(x))
+    output_padding = _ints(op, "output_padding", output_padding, nd, 0, np.shape(x))
+    c_in, c_out, k = w_shape[0], w_shape[1] * groups, w_shape[2:]
+    _check_groups(op, groups, np.shape(x), w_shape, c_in, c_out)
+    if c_in != shape[1]:
+        raise ValueError(f"{op}: weight {w_shape} expects {c_in} input channels, got input "
+                         f"{np.shape(x)} with {shape[1]}")
+    if any(o >= max(s, d) for o, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either "
+                         f"stride {stride} or dilation {dilation}")
+    _check_bias(op, b, c_out)
+    out = tuple((n - 1) * s - 2 * p + d * (kk - 1) + o + 1 for n, s, p, d, kk, o in
+                zip(shape[2:], stride, padding, dilation, k, output_padding))
+    if any(n < 1 for n in out):
+        raise ValueError(f"{op}: output size {out} is too small (input {np.shape(x)}, weight "
+                         f"{w_shape}, padding {padding})")
+    return _lift(_conv_transpose2d, nd, x, w, b, shape, stride, padding, dilation, groups, out)
+
+
+# ---- public ops ---------------------------------------------------------------------------
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation (torch.nn.functional.conv1d): input (N, C_in, L) or (C_in, L),
+    weight (C_out, C_in/groups, k), bias (C_out,) -> (N, C_out, L_out). padding: an int, 'valid'
+    or 'same' (stride 1 only). Raises ValueError naming the shapes at fault."""
+    return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation (torch.nn.functional.conv2d): input (N, C_in, H, W) or
+    (C_in, H, W), weight (C_out, C_in/groups, kh, kw), bias (C_out,) -> (N, C_out, Ho, Wo).
+    stride, padding, dilation: an int or a pair; padding also 'valid' or 'same' (stride 1).
+    groups = C_in = C_out is depthwise. Raises ValueError naming the shapes at fault."""
+    return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution (torch.nn.functional.conv_transpose1d): input (N, C_in, L),
+    weight (C_in, C_out/groups, k) -> (N, C_out, (L-1)*stride - 2*padding +
+    dilation*(k-1) + output_padding + 1)."""
+    return _convolve_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                               output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution (torch.nn.functional.conv_transpose2d), the gradient of conv2d
+    in its input: input (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw) -> (N, C_out, Ho, Wo)
+    with Ho = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1."""
+    return _convolve_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                               output_padding, groups, dilation)

@@ -1,0 +1,243 @@
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d, with
+PyTorch's signatures, output sizes and tie rules; input (N, C, *spatial) or unbatched (C, *spatial).
+
+Max pooling finds each window's maximum and its position in one numba pass. The output is the
+primitive pool_gather(x, index), whose VJP is pool_scatter (g added at the same positions),
+whose VJP is pool_gather again: backward is a scatter, not a search, to any order. Average
+pooling is linear: each channel convolved with a box of ones (conv2d, so its backward is
+conv_transpose2d), times 1 / window size. Adaptive average pooling is two small averaging
+matrices, A_h @ x @ A_w^T.
+"""
+import math
+
+import numpy as np
+
+from autograd.engine import primitive
+from autograd.tensor import Tensor, _plain
+from . import elementwise as ew
+from . import linalg
+from . import shape as sh
+from ._kernels import gather_planes, max_pool, scatter_planes
+from .conv import Geom, _conv2d, _ints
+
+
+# ---- primitives: gather at the maxima, and its adjoint ------------------------------------
+
+def _planes(a, nd):
+    """a (*lead, *spatial) as a C-contiguous (prod(lead), prod(spatial)), the last nd axes
+    being spatial."""
+    return np.ascontiguousarray(a).reshape(-1, math.prod(np.shape(a)[np.ndim(a) - nd:]))
+
+
+@primitive
+def _pool_gather(x, index=None, nd=2, values=None):
+    """x at the flat positions `index` (int64, shaped like the result) of each plane, a plane
+    being the last nd axes of x. `values` is that result when already known (max_pool finds it
+    with the index)."""
+    if values is None:
+        at = _planes(index, nd)
+        values = gather_planes(_planes(x, nd), at, np.empty(at.shape, x.dtype))
+        values = values.reshape(index.shape)                 # (P, O) -> shape of index
+    # d gather = scatter-add of g at the same positions
+    return values, (lambda g, y, x: _pool_scatter(g, index=index, nd=nd, shape=x.shape),)
+
+
+@primitive
+def _pool_scatter(g, index=None, nd=2, shape=()):
+    """zeros(shape) with g added at the flat positions `index` of each plane (repeats
+    accumulate): the adjoint of pool_gather."""
+    out = np.empty(shape, g.dtype)
+    scatter_planes(_planes(g, nd), _planes(index, nd), _planes(out, nd))
+    return out, (lambda gg, y, g: _pool_gather(gg, index=index, nd=nd),)   # adjoint: gather
+
+
+# ---- window geometry -----------------------------------------------------------------------
+
+def _spatial(op, nd, x):
+    """The spatial size of x, checked: (N, C, *spatial) or (C, *spatial), floating."""
+    shape = np.shape(x)
+    if len(shape) not in (nd + 1, nd + 2):
+        raise ValueError(f"{op}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, "
+                         f"got input of shape {shape}")
+    if np.asarray(_plain(x)).dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got {np.asarray(_plain(x)).dtype}")
+    return shape[len(shape) - nd:]
+
+
+def _pool_size(n, k, s, p, d, ceil_mode):
+    """PyTorch's output length: with ceil_mode the last window must start inside the input or
+    its low padding."""
+    o = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    return o - 1 if ceil_mode and (o - 1) * s >= n + p else o
+
+
+def _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """kernel, stride, padding, dilation (nd-tuples) and the output size, checked as PyTorch
+    does; stride None (or empty) is the kernel size."""
+    size, shape = _spatial(op, nd, x), np.shape(x)
+    k = _ints(op, "kernel_size", kernel_size, nd, 1, shape)
+    no_stride = stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0)
+    s = k if no_stride else _ints(op, "stride", stride, nd, 1, shape)
+    p = _ints(op, "padding", padding, nd, 0, shape)
+    d = _ints(op, "dilation", dilation, nd, 1, shape)
+    if any(pp > kk // 2 for pp, kk in zip(p, k)):
+        raise ValueError(f"{op}: padding {p} must be at most half of kernel_size {k} "
+                         f"(input {shape})")
+    out = tuple(_pool_size(*a, ceil_mode) for a in zip(size, k, s, p, d))
+    if any(o < 1 for o in out):
+        raise ValueError(f"{op}: output size {out} is too small: input {shape}, kernel_size {k}, "
+                         f"stride {s}, padding {p}, dilation {d}")
+    return k, s, p, d, out
+
+
+def _output_size(op, nd, x, output_size):
+    """An adaptive pool's output size: an int or nd entries, None keeping the input's size."""
+    size = _spatial(op, nd, x)
+    out = (output_size,) * nd if not isinstance(output_size, (tuple, list)) else output_size
+    out = tuple(n if o is None else o for n, o in zip(size, out)) if len(out) == nd else out
+    return size, _ints(op, "output_size", out, nd, 1, np.shape(x))
+
+
+def _regular(n_out, k, s, p, d):
+    """(starts, counts, dilation) of the windows of an ordinary pool along one axis."""
+    return np.arange(n_out, dtype=np.int64) * s - p, np.full(n_out, k, np.int64), d
+
+
+def _adaptive(n, n_out):
+    """(starts, counts, 1): window o covers [floor(o n / n_out), ceil((o + 1) n / n_out))."""
+    o = np.arange(n_out, dtype=np.int64)
+    starts = o * n // n_out
+    return starts, -(-(o + 1) * n // n_out) - starts, 1
+
+
+# ---- max ---------------------------------------------------------------------------------------
+
+def _max(nd, x, windows, return_indices):
+    """The maximum of x over the windows of its last nd axes, windows[a] = (starts, counts,
+    dilation) along axis a (see _kernels.max_pool), and optionally its flat index in the plane."""
+    a = _plain(x)
+    lead, size = a.shape[:a.ndim - nd], a.shape[a.ndim - nd:]
+    if nd == 1:                                                       # a 1-D pool has height 1
+        windows, size = [_regular(1, 1, 1, 0, 1)] + list(windows), (1,) + size
+    out = tuple(len(w[0]) for w in windows)
+    planes = _planes(a, nd).reshape((-1,) + size)                    # -> (P, H, W)
+    y = np.empty((planes.shape[0],) + out, a.dtype)
+    index = np.empty(y.shape, np.int64)
+    max_pool(planes, *windows[0], *windows[1], y, index)
+    shape = lead + out[2 - nd:]                                       # (P, Ho, Wo) -> (*lead, *out)
+    index = index.reshape(shape)
+    y = _pool_gather(x, index=index, nd=nd, values=y.reshape(shape))
+    if not return_indices:
+        return y
+    return y, Tensor._wrap(index) if isinstance(x, Tensor) else index
+
+
+def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    k, s, p, d, out = _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max(nd, x, [_regular(*a) for a in zip(out, k, s, p, d)], return_indices)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """torch.nn.functional.max_pool1d: input (N, C, L) or (C, L). With return_indices, also the
+    int64 position of each maximum along L. Ties go to the first maximum, NaN propagates."""
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """torch.nn.functional.max_pool2d: input (N, C, H, W) or (C, H, W); kernel_size, stride
+    (default: kernel_size), padding (at most half the kernel), dilation: an int or a pair. With
+    return_indices, also the int64 flat position h * W + w of each maximum in its plane.
+    Ties go to the first maximum, NaN propagates. Raises ValueError naming the shapes."""
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """torch.nn.functional.adaptive_max_pool1d: window o of L_out covers
+    [floor(o L / L_out), ceil((o + 1) L / L_out))."""
+    size, out = _output_size("adaptive_max_pool1d", 1, input, output_size)
+    return _max(1, input, [_adaptive(*a) for a in zip(size, out)], return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """torch.nn.functional.adaptive_max_pool2d: output_size an int or a pair (None keeps that
+    input size); windows as adaptive_max_pool1d along each axis."""
+    size, out = _output_size("adaptive_max_pool2d", 2, input, output_size)
+    return _max(2, input, [_adaptive(*a) for a in zip(size, out)], return_indices)
+
+
+# ---- average -------------------------------------------------------------------------------
+
+def _divisors(n, n_out, k, s, p, count_include_pad):
+    """Window sizes along one axis, as PyTorch divides by them: the window clipped to the
+    padded input, or to the input itself without count_include_pad."""
+    start = np.arange(n_out) * s - p
+    end = np.minimum(start + k, n + p)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, n) - np.maximum(start, 0)
+
+
+def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override=None):
+    k, s, p, _, out = _geometry(op, nd, x, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError(f"{op}: divisor_override must not be zero")
+    shape = np.shape(x)
+    dtype = np.asarray(_plain(x)).dtype
+    size, lift = shape[len(shape) - nd:], (1,) * (2 - nd)
+    planes = sh.reshape(x, (-1, 1) + lift + size)                    # (*lead, *size) -> (P, 1, H, W)
+    box = np.ones((1, 1) + lift + k, dtype)
+    y = _conv2d(planes, box, None, geom=Geom(lift + s, (0,) * (2 - nd) + p, (1, 1), 1),
+                out_hw=lift + out)                                    # window sums (P, 1, Ho, Wo)
+    if divisor_override is not None:
+        divisor = np.full(out, divisor_override)
+    else:
+        counts = [_divisors(*a, count_include_pad) for a in zip(size, out, k, s, p)]
+        divisor = counts[0] if nd == 1 else np.multiply.outer(*counts)   # (Ho, Wo)
+    y = ew.mul(y, (1 / divisor).astype(dtype))
+    return sh.reshape(y, shape[:len(shape) - nd] + out)             # (P, 1, Ho, Wo) -> (*lead, *out)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """torch.nn.functional.avg_pool1d: input (N, C, L) or (C, L); the divisor counts the zero
+    padding unless count_include_pad is False."""
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """torch.nn.functional.avg_pool2d: input (N, C, H, W) or (C, H, W); the divisor counts the
+    zero padding unless count_include_pad is False, and is divisor_override when given."""
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def _averaging(n, n_out, dtype):
+    """The (n_out, n) matrix that averages adaptive windows along one axis."""
+    starts, counts, _ = _adaptive(n, n_out)
+    cols = np.arange(n)
+    inside = (cols >= starts[:, None]) & (cols < (starts + counts)[:, None])
+    return (inside / counts[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """torch.nn.functional.adaptive_avg_pool1d: input (N, C, L) or (C, L); output_size 1 is
+    global average pooling."""
+    (n,), (n_out,) = _output_size("adaptive_avg_pool1d", 1, input, output_size)
+    dtype = np.asarray(_plain(input)).dtype
+    return linalg.matmul(input, _averaging(n, n_out, dtype).T)       # (..., L) @ (L, L_out)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """torch.nn.functional.adaptive_avg_pool2d: input (N, C, H, W) or (C, H, W); output_size an
+    int or a pair (None keeps that input size); 1 is global average pooling."""
+    (h, w), (ho, wo) = _output_size("adaptive_avg_pool2d", 2, input, output_size)
+    dtype = np.asarray(_plain(input)).dtype
+    y = linalg.matmul(input, _averaging(w, wo, dtype).T)             # (..., H, W) @ (W, Wo)
+    return linalg.matmul(_averaging(h, ho, dtype), y)                 # (Ho, H) @ (..., H, Wo)
