@@ -2,6 +2,7 @@
 sequences agree to the last bit. Call `scheduler.step()` after `optimizer.step()`."""
 import copy
 import math
+import numbers
 import types
 from bisect import bisect_right
 from collections import Counter
@@ -45,6 +46,7 @@ class StepLR(LRScheduler):
     """lr *= gamma every `step_size` epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        _positive_int("StepLR", "step_size", step_size)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -104,6 +106,7 @@ class LinearLR(LRScheduler):
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor}")
+        _positive_int("LinearLR", "total_iters", total_iters)
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters
@@ -130,6 +133,7 @@ class CosineAnnealingLR(LRScheduler):
     recursively from the current lr as PyTorch does (so it composes with other changes)."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        _positive_int("CosineAnnealingLR", "T_max", T_max)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -212,3 +216,8 @@ def _undo_initial_step(scheduler):
             _undo_initial_step(s)
         else:
             s.last_epoch -= 1
+
+
+def _positive_int(scheduler, name, value):
+    if not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{scheduler}: {name} must be a positive integer, got {value!r}")

@@ -79,9 +79,9 @@ class Optimizer:
             if not p.is_leaf:
                 raise ValueError(f"{self._name}: can't optimize a non-leaf Tensor (parameter {i} "
                                  f"of {where}, made by {p.grad_fn.name})")
-            if p.dtype.kind not in "fc":
-                raise TypeError(f"{self._name}: can only optimize floating-point Tensors, but "
-                                f"parameter {i} of {where} has dtype {p.dtype}")
+            if p.dtype.kind != "f":
+                raise TypeError(f"{self._name}: can only optimize real floating-point Tensors, "
+                                f"but parameter {i} of {where} has dtype {p.dtype}")
             if id(p) in seen:
                 raise ValueError(f"{self._name}: parameter {i} of {where} is parameter "
                                  f"{seen[id(p)]} given again; each parameter may appear once")
@@ -230,8 +230,8 @@ class Optimizer:
     def _check_betas(self, group):
         """ValueError unless `betas` is a pair of numbers in [0, 1)."""
         betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{self._name}: betas must be a pair, got {betas!r}")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{self._name}: betas must be a pair of numbers, got {betas!r}")
         for i, b in enumerate(betas):
             if not isinstance(b, numbers.Real) or not 0 <= b < 1:
                 raise ValueError(f"{self._name}: invalid betas[{i}] {b!r}: must be in [0, 1)")

@@ -162,6 +162,10 @@ def test_bad_input_raises():
     opt = _ours()
     with pytest.raises(TypeError, match="expected an Optimizer, got list"):
         ours.StepLR([], step_size=2)
+    with pytest.raises(ValueError, match="StepLR: step_size must be a positive integer, got 0"):
+        ours.StepLR(opt, step_size=0)
+    with pytest.raises(ValueError, match="T_max must be a positive integer, got 2.5"):
+        ours.CosineAnnealingLR(opt, T_max=2.5)
     with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
         ours.LinearLR(opt, start_factor=0)
     with pytest.raises(ValueError, match="lr_lambda must have one value per parameter group: "

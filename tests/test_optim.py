@@ -376,6 +376,11 @@ def test_bad_parameters_raise():
         optim.SGD([ag.tensor(np.arange(3))])
     with pytest.raises(ValueError, match="Nesterov momentum requires a momentum > 0"):
         optim.SGD([p], nesterov=True)
+    with pytest.raises(TypeError, match="real floating-point Tensors, but parameter 0 of "
+                                        "parameter group 0 has dtype complex128"):
+        optim.Adam([ag.tensor(np.ones(2, complex), requires_grad=True)])
+    with pytest.raises(ValueError, match="Adam: betas must be a pair of numbers, got 0.9"):
+        optim.Adam([p], betas=0.9)
     with pytest.raises(ValueError, match="invalid momentum_decay -1"):
         optim.NAdam([p], momentum_decay=-1)
     with pytest.raises(ValueError, match="invalid rho 1.5"):
