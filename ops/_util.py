@@ -16,18 +16,19 @@ def unbroadcast(g, shape_):
 
 
 def normalize_dims(dim, ndim, op):
-    """`dim` (None, int or sequence) as a sorted tuple of non-negative axes, checked."""
+    """`dim` (None, int or sequence) as a sorted tuple of non-negative axes, checked. A 0-d
+    tensor accepts dim 0 or -1, as in PyTorch, and has no axes to reduce."""
     if dim is None:
         return tuple(range(ndim))
+    n = ndim or 1
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"{op}: dimension {d} out of range for a tensor of {ndim} dims")
-        out.append(d % max(ndim, 1))
-    if len(set(out)) != len(out):
+    out = sorted({d % n for d in dims if -n <= d < n})
+    if len(out) != len(dims):
+        for d in dims:
+            if not -n <= d < n:
+                raise IndexError(f"{op}: dimension {d} out of range for a tensor of {ndim} dims")
         raise ValueError(f"{op}: dimension repeated in {dim}")
-    return tuple(sorted(out))
+    return tuple(out) if ndim else ()
 
 
 def normalize_dim(dim, ndim, op):

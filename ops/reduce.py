@@ -2,7 +2,9 @@
 `keepdims`. max/min split the gradient evenly between tied maxima (PyTorch's amax does the
 same); std and norm have gradient 0 where they are 0."""
 import collections
+import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -16,53 +18,65 @@ MaxResult = collections.namedtuple("MaxResult", ["values", "indices"])
 
 
 def _reduced(x, dim, axis, keepdim, keepdims, op):
-    """(dims, keep, kept_shape): the reduced axes, whether they are kept, and the output shape
-    with reduced axes kept as 1 (what the VJP reshapes g to before broadcasting it back)."""
-    dims = normalize_dims(dim if axis is None else axis, np.ndim(x), op)
-    keep = keepdim if keepdims is None else keepdims
-    kept_shape = tuple(1 if i in dims else n for i, n in enumerate(np.shape(x)))
-    return dims, keep, kept_shape
+    """(dims, keep): the reduced axes, sorted, and whether they are kept."""
+    return (normalize_dims(dim if axis is None else axis, np.ndim(x), op),
+            keepdim if keepdims is None else keepdims)
 
 
-def _spread(g, kept_shape, shape):
-    """The VJP of summing to `kept_shape`: g broadcast back over the reduced axes."""
-    if g.shape != kept_shape:
-        g = sh.reshape(g, kept_shape)                           # (reduced) -> (kept)
+def _kept(shape, dims):
+    """`shape` with the reduced axes kept as 1: the shape of a keepdim result."""
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _spread(g, dims, shape):
+    """The VJP of summing over `dims`: g broadcast back over the reduced axes."""
+    kept = _kept(shape, dims)
+    if g.shape != kept:
+        g = sh.reshape(g, kept)                                 # (reduced) -> (kept)
     return sh.broadcast_to(g, shape)                            # (kept) -> (shape)
+
+
+def _count(x, dims):
+    """How many elements each reduction over `dims` sees."""
+    shape = np.shape(x)
+    return math.prod([shape[d] for d in dims])
 
 
 @primitive
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "sum")
-    return np.sum(x, axis=dims, keepdims=keep), (lambda g, y, x: _spread(g, kept, x.shape),)
+    dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "sum")
+    y = np.add.reduce(x, axis=dims, keepdims=keep)
+    return y, (lambda g, y, x: _spread(g, dims, x.shape),)
 
 
 @primitive
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "mean")
-    n = int(np.prod([np.shape(x)[d] for d in dims]))
-    return np.mean(x, axis=dims, keepdims=keep), (lambda g, y, x: _spread(g, kept, x.shape) / n,)
+    dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "mean")
+    n = _count(x, dims)
+    # np.mean's own arithmetic without its Python overhead
+    y = np.add.reduce(x, axis=dims, keepdims=keep) / n
+    return y, (lambda g, y, x: _spread(g, dims, x.shape) / n,)
 
 
-def _extreme(np_fn, x, dim, keepdim, axis, keepdims, op):
+def _extreme(ufunc, x, dim, keepdim, axis, keepdims, op):
     """Forward and VJP of amax / amin: g goes to every extremum, shared evenly among ties."""
-    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, op)
+    dims, keep = _reduced(x, dim, axis, keepdim, keepdims, op)
 
     def vjp(g, y, x):
-        hit = _plain(x) == np.reshape(_plain(y), kept)
-        share = hit / np.sum(hit, axis=dims, keepdims=True)
-        return _spread(g, kept, x.shape) * share.astype(x.dtype)
-    return np_fn(x, axis=dims, keepdims=keep), (vjp,)
+        hit = _plain(x) == np.reshape(_plain(y), _kept(x.shape, dims))
+        share = hit / np.add.reduce(hit, axis=dims, keepdims=True)
+        return _spread(g, dims, x.shape) * share.astype(x.dtype)
+    return ufunc.reduce(x, axis=dims, keepdims=keep), (vjp,)
 
 
 @primitive
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    return _extreme(np.max, x, dim, keepdim, axis, keepdims, "amax")
+    return _extreme(np.maximum, x, dim, keepdim, axis, keepdims, "amax")
 
 
 @primitive
 def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
-    return _extreme(np.min, x, dim, keepdim, axis, keepdims, "amin")
+    return _extreme(np.minimum, x, dim, keepdim, axis, keepdims, "amin")
 
 
 def max(x, dim=None, keepdim=False):
@@ -108,14 +122,23 @@ def argmin(x, dim=None, keepdim=False):
 @primitive
 def var(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
     """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population).
-    Where n - correction <= 0 the result and its gradient are NaN or inf, as in PyTorch, and
-    NumPy warns."""
-    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "var")
-    dof = int(np.prod([np.shape(x)[d] for d in dims])) - correction
-    y = np.var(x, axis=dims, keepdims=keep, ddof=correction)
-    scale = 2 / dof if dof > 0 else np.nan
+    Where n - correction <= 0 it warns, and the result and its gradient are inf or NaN, as in
+    PyTorch."""
+    dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "var")
+    n = _count(x, dims)
+    dof = n - correction
+    d = x - np.add.reduce(x, axis=dims, keepdims=True) / n
+    if dof > 0:
+        y = np.add.reduce(d * d, axis=dims, keepdims=keep) / dof
+        scale = 2 / dof
+    else:
+        warnings.warn(f"var: degrees of freedom {n} - correction {correction} <= 0",
+                      RuntimeWarning, stacklevel=3)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.add.reduce(d * d, axis=dims, keepdims=keep) / 0
+        scale = np.nan
     # d var = 2 (x - mean) / dof
-    return y, (lambda g, y, x: _spread(g, kept, x.shape) * (x - mean(x, dims, True)) * scale,)
+    return y, (lambda g, y, x: _spread(g, dims, x.shape) * (x - mean(x, dims, True)) * scale,)
 
 
 def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
@@ -126,15 +149,17 @@ def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
 @primitive
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))), shifted by the maximum so that it never overflows."""
-    dims, keep, kept = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")
-    m = np.max(x, axis=dims, keepdims=True)
+    dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")
+    m = np.maximum.reduce(x, axis=dims, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)                  # all -inf: shift by 0, not by -inf
     with np.errstate(divide="ignore"):
-        y = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m        # (kept)
+        y = np.log(np.add.reduce(np.exp(x - m), axis=dims, keepdims=True)) + m      # (kept)
     if not keep:
         y = np.squeeze(y, axis=dims)
-    # d lse = softmax(x) = exp(x - lse)
-    return y, (lambda g, y, x: _spread(g, kept, x.shape) * ew.exp(x - sh.reshape(y, kept)),)
+
+    def vjp(g, y, x):                                   # d lse = softmax(x) = exp(x - lse)
+        return _spread(g, dims, x.shape) * ew.exp(x - sh.reshape(y, _kept(x.shape, dims)))
+    return y, (vjp,)
 
 
 def norm(x, p=2, dim=None, keepdim=False):
