@@ -56,8 +56,8 @@ def _along(index, dim):
 
 def _check_index(op, x_shape, dim, index, src_shape=None):
     """The index array and `dim` as a non-negative axis, checked as PyTorch does: an integer
-    index with the input's number of dims, no longer than the input outside `dim` (and than
-    `src` everywhere)."""
+    index with the input's number of dims and no negative entries, no longer than the input
+    outside `dim` (and than `src` everywhere)."""
     index = np.asarray(_plain(index))
     if index.dtype.kind not in "iu":
         raise IndexError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
@@ -68,6 +68,9 @@ def _check_index(op, x_shape, dim, index, src_shape=None):
     if any(k > n for d, (k, n) in enumerate(zip(index.shape, x_shape)) if d != axis):
         raise IndexError(f"{op}: index of shape {index.shape} is larger than the input of shape "
                          f"{x_shape} outside dimension {dim}")
+    if index.size and index.min() < 0:
+        raise IndexError(f"{op}: index {index.min()} is out of bounds for dimension {dim} with "
+                         f"size {x_shape[axis]}")
     if src_shape is not None and any(k > n for k, n in zip(index.shape, src_shape)):
         raise IndexError(f"{op}: index of shape {index.shape} is larger than src of shape "
                          f"{src_shape}")

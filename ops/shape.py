@@ -144,7 +144,8 @@ def split(x, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, (int, np.integer)):
         if split_size_or_sections <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
-        sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+        sizes = [min(split_size_or_sections, n - s)
+                 for s in range(0, n, split_size_or_sections)] or [0]      # n = 0: one piece
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n or any(k < 0 for k in sizes):
@@ -160,7 +161,7 @@ def chunk(x, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = np.shape(x)[normalize_dim(dim, np.ndim(x), "chunk")]
-    return split(x, max(1, math.ceil(n / chunks)), dim)
+    return split(x, math.ceil(n / chunks) if n else [0] * chunks, dim)    # n = 0: chunks empties
 
 
 @primitive

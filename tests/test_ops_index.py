@@ -109,6 +109,8 @@ def test_index_does_not_require_grad_and_data_is_not_aliased_in_gradient():
      r"gather: index of shape \(2, 4\) is larger than the input of shape \(4, 3\) outside "
      r"dimension 0"),
     (lambda x: ops.gather(x, 1, I + 2), IndexError, r"gather: index 4 is out of bounds"),
+    (lambda x: ops.gather(x, 1, I - 1), IndexError,
+     r"gather: index -1 is out of bounds for dimension 1 with size 3"),
     (lambda x: ops.scatter_add(x, 0, J, np.ones((1, 3))), IndexError,
      r"scatter_add: index of shape \(2, 3\) is larger than src of shape \(1, 3\)"),
     (lambda x: ops.scatter_add(x, -3, J, np.ones((2, 3))), IndexError,

@@ -92,6 +92,14 @@ def test_std_logsumexp_norm_arg_forward(dtype):
     assert t.argmax().item() == x.argmax() and not t.argmax().requires_grad
 
 
+def test_a_0d_tensor_accepts_dim_0_and_minus_1():
+    x = ag.tensor(np.float64(2.5), requires_grad=True)
+    y = x.sum(0) + x.mean(-1, keepdim=True) + x.amax(0) + ops.logsumexp(x, (0,))
+    assert y.shape == () and y.item() == 10
+    y.backward()
+    assert x.grad.item() == 4
+
+
 def _grad(f, x):
     x = ag.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
     f(x).sum().backward()

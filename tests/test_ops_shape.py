@@ -89,6 +89,8 @@ def test_split_and_chunk_pieces():
     assert [p.shape for p in x.chunk(4)] == [(3,), (3,), (3,), (1,)]
     assert [p.shape for p in ops.chunk(ag.tensor(np.ones(6)), 4)] == [(2,), (2,), (2,)]
     assert [p.tolist() for p in x.split([2, 0, 8])][:2] == [[0, 1], []]
+    assert [p.shape for p in ops.split(ag.tensor(np.ones((0, 2))), 3)] == [(0, 2)]
+    assert [p.shape for p in ops.chunk(ag.tensor(np.ones((2, 0))), 3, 1)] == [(2, 0)] * 3
 
 
 def test_gradient_of_a_view_op_has_the_input_dtype_and_shape():
