@@ -1,6 +1,15 @@
-"""Neural-network layers in PyTorch's shape: Module, Parameter, containers, layers, init,
-and safe save/load of state dicts."""
+"""Neural-network layers in PyTorch's shape: Module, Parameter, containers, layers, recurrent
+networks, init, utilities, and safe save/load of state dicts. `import nn.functional as F`."""
 from .module import Module, Parameter, RemovableHandle
 from .containers import Identity, Sequential, ModuleList, ModuleDict
+from .linear import Linear, Bilinear, Flatten, Unflatten
+from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Sigmoid, Tanh,
+                         Hardtanh, Softplus, Softmax, LogSoftmax)
+from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss,
+                   SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity)
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
+from .dropout import Dropout, Dropout2d
+from .sparse import Embedding
+from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 from .serialization import save, load
-from . import init
+from . import functional, init

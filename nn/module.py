@@ -483,3 +483,16 @@ def _name_failure(module, e):
         return
     where = f"{name} ({failed._get_name()})" if name else failed._get_name()
     e.args = (f"{where}: {e._message}",) + e.args[1:]
+
+
+def empty_parameter(shape, dtype=None):
+    """An uninitialised Parameter (float32 unless `dtype`), for a layer's reset_parameters."""
+    return Parameter(np.empty(shape, dtype=np.float32 if dtype is None else dtype))
+
+
+def check_features(input, n, dim=-1, what="features"):
+    """Raise, naming both shapes, unless input.shape[dim] == n. (Module.__call__ puts the
+    module's name in front of the message.)"""
+    shape = np.shape(input)
+    if not shape or not -len(shape) <= dim < len(shape) or shape[dim] != n:
+        raise ValueError(f"expected input with {n} {what} (dim {dim}), got shape {shape}")

@@ -1,0 +1,147 @@
+"""BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm with PyTorch's parameters and buffers
+(weight, bias, running_mean, running_var, num_batches_tracked) and defaults."""
+import numpy as np
+
+from autograd.tensor import Tensor
+from . import functional as F
+from . import init
+from .module import Module, check_features, empty_parameter
+
+
+def _ones_and_zeros(weight, bias):
+    """The default affine parameters: weight ones, bias zeros (either may be None)."""
+    if weight is not None:
+        init.ones_(weight)
+    if bias is not None:
+        init.zeros_(bias)
+
+
+class _BatchNorm(Module):
+    """Normalise each channel (dim 1) with the batch statistics in training mode, updating the
+    running statistics by `momentum` (None: a cumulative average over the batches seen), and
+    with the running statistics in eval mode (or the batch ones without
+    track_running_stats)."""
+    ranks = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.register_parameter("weight", empty_parameter((num_features,), dtype)
+                                if affine else None)
+        self.register_parameter("bias", empty_parameter((num_features,), dtype)
+                                if affine and bias else None)
+        if track_running_stats:
+            float_t = np.float32 if dtype is None else dtype
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, float_t)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, float_t)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        _ones_and_zeros(self.weight, self.bias)
+
+    def forward(self, input):
+        ndim = np.ndim(input)
+        if ndim not in self.ranks:
+            raise ValueError(f"expected {' or '.join(f'{r}D' for r in self.ranks)} input "
+                             f"(got {ndim}D input of shape {np.shape(input)})")
+        check_features(input, self.num_features, 1, "channels")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or self.running_mean is None
+        update = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if update else None,
+                            self.running_var if update else None, self.weight, self.bias,
+                            use_batch, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Input (N, C) or (N, C, L)."""
+    ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Input (N, C, H, W)."""
+    ranks = (4,)
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing dims `normalized_shape`; elementwise weight and bias of
+    that shape (ones and zeros)."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.register_parameter("weight", empty_parameter(self.normalized_shape, dtype)
+                                if elementwise_affine else None)
+        self.register_parameter("bias", empty_parameter(self.normalized_shape, dtype)
+                                if elementwise_affine and bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _ones_and_zeros(self.weight, self.bias)
+
+    def forward(self, input):
+        n = len(self.normalized_shape)
+        if np.shape(input)[np.ndim(input) - n:] != self.normalized_shape:
+            raise ValueError(f"expected input with trailing dims {self.normalized_shape}, got "
+                             f"shape {np.shape(input)}")
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Normalise each of num_groups groups of channels of (N, C, ...) per sample; per-channel
+    weight and bias (ones and zeros)."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, dtype=None, *,
+                 bias=True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by "
+                             f"num_groups {num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        self.register_parameter("weight", empty_parameter((num_channels,), dtype)
+                                if affine else None)
+        self.register_parameter("bias", empty_parameter((num_channels,), dtype)
+                                if affine and bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _ones_and_zeros(self.weight, self.bias)
+
+    def forward(self, input):
+        check_features(input, self.num_channels, 1, "channels")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

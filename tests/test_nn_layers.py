@@ -1,0 +1,287 @@
+"""Layers against PyTorch: the same layer built in both, PyTorch's state dict (as arrays) loaded
+into ours with strict=True, then outputs, input gradients and every parameter gradient compared
+in float64; state dict keys and reprs equal PyTorch's. Plus gradchecks through the modules,
+train/eval behaviour, default initialisation and bad-input errors."""
+import dataclasses
+import math
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+torch = pytest.importorskip("torch")
+
+
+@dataclasses.dataclass
+class Case:
+    id: str
+    build: Callable                   # build(nn or torch.nn) -> module
+    inputs: Callable                  # inputs(rng) -> list of arrays (float ones differentiable)
+    train: bool = True                # compare in training mode (else eval)
+    grad: tuple = None                # positions of the differentiable inputs (None: floats)
+
+    def __str__(self):
+        return self.id
+
+
+def floats(*shapes):
+    return lambda rng: [rng.standard_normal(s) for s in shapes]
+
+
+def classes(shape, n, probs=False):
+    def make(rng):
+        x = rng.standard_normal(shape)
+        if probs:
+            return [x, rng.dirichlet(np.ones(n), shape[:1])]
+        return [x, rng.integers(0, n, shape[:1] + shape[2:])]
+    return make
+
+
+def pair(shape, target=lambda rng, s: rng.standard_normal(s)):
+    return lambda rng: [rng.standard_normal(shape), target(rng, shape)]
+
+
+def prob_target(rng, s):
+    return rng.random(s)
+
+
+def log_prob_pair(shape):
+    def make(rng):
+        x = rng.standard_normal(shape)
+        x = x - np.log(np.exp(x).sum(-1, keepdims=True))
+        return [x, rng.dirichlet(np.ones(shape[-1]), shape[:-1])]
+    return make
+
+
+CASES = [
+    Case("Linear", lambda m: m.Linear(5, 3), floats((4, 5))),
+    Case("Linear-nobias-3d", lambda m: m.Linear(5, 3, bias=False), floats((2, 4, 5))),
+    Case("Bilinear", lambda m: m.Bilinear(3, 4, 2), floats((5, 3), (5, 4))),
+    Case("Bilinear-3d-nobias", lambda m: m.Bilinear(3, 4, 2, bias=False),
+         floats((2, 5, 3), (2, 5, 4))),
+    Case("Flatten", lambda m: m.Flatten(), floats((2, 3, 4))),
+    Case("Flatten-range", lambda m: m.Flatten(0, 1), floats((2, 3, 4))),
+    Case("Unflatten", lambda m: m.Unflatten(1, (2, -1)), floats((4, 6))),
+    Case("Identity", lambda m: m.Identity(), floats((3,))),
+    Case("ReLU", lambda m: m.ReLU(), floats((3, 4))),
+    Case("ReLU6", lambda m: m.ReLU6(), lambda rng: [rng.standard_normal((3, 4)) * 5]),
+    Case("LeakyReLU", lambda m: m.LeakyReLU(0.2), floats((3, 4))),
+    Case("PReLU", lambda m: m.PReLU(), floats((3, 4))),
+    Case("PReLU-channels", lambda m: m.PReLU(3, init=0.1), floats((2, 3, 4))),
+    Case("ELU", lambda m: m.ELU(0.5), floats((3, 4))),
+    Case("SELU", lambda m: m.SELU(), floats((3, 4))),
+    Case("GELU", lambda m: m.GELU(), floats((3, 4))),
+    Case("GELU-tanh", lambda m: m.GELU("tanh"), floats((3, 4))),
+    Case("SiLU", lambda m: m.SiLU(), floats((3, 4))),
+    Case("Sigmoid", lambda m: m.Sigmoid(), floats((3, 4))),
+    Case("Tanh", lambda m: m.Tanh(), floats((3, 4))),
+    Case("Hardtanh", lambda m: m.Hardtanh(-0.5, 0.7), floats((3, 4))),
+    Case("Softplus", lambda m: m.Softplus(2.0, 1.0), floats((3, 4))),
+    Case("Softmax", lambda m: m.Softmax(1), floats((3, 4, 2))),
+    Case("LogSoftmax", lambda m: m.LogSoftmax(-1), floats((3, 4))),
+    Case("BatchNorm1d", lambda m: m.BatchNorm1d(3), floats((6, 3))),
+    Case("BatchNorm1d-3d", lambda m: m.BatchNorm1d(3, momentum=None), floats((4, 3, 5))),
+    Case("BatchNorm1d-eval", lambda m: m.BatchNorm1d(3), floats((6, 3)), train=False),
+    Case("BatchNorm1d-untracked", lambda m: m.BatchNorm1d(3, affine=False,
+                                                          track_running_stats=False),
+         floats((6, 3)), train=False),
+    Case("BatchNorm2d", lambda m: m.BatchNorm2d(3), floats((2, 3, 4, 4))),
+    Case("BatchNorm2d-eval", lambda m: m.BatchNorm2d(3, eps=1e-3), floats((2, 3, 4, 4)),
+         train=False),
+    Case("LayerNorm", lambda m: m.LayerNorm((4, 5)), floats((2, 3, 4, 5))),
+    Case("LayerNorm-nobias", lambda m: m.LayerNorm(5, bias=False), floats((3, 5))),
+    Case("LayerNorm-noaffine", lambda m: m.LayerNorm(5, elementwise_affine=False),
+         floats((3, 5))),
+    Case("GroupNorm", lambda m: m.GroupNorm(2, 4), floats((2, 4, 3, 3))),
+    Case("Dropout-eval", lambda m: m.Dropout(0.3), floats((3, 4)), train=False),
+    Case("Dropout2d-eval", lambda m: m.Dropout2d(), floats((2, 3, 4, 4)), train=False),
+    Case("Embedding", lambda m: m.Embedding(10, 3, padding_idx=1),
+         lambda rng: [rng.integers(0, 10, (4, 5))]),
+    Case("Embedding-scale-grad", lambda m: m.Embedding(6, 2, scale_grad_by_freq=True),
+         lambda rng: [rng.integers(0, 6, (7,))]),
+    Case("CrossEntropyLoss", lambda m: m.CrossEntropyLoss(), classes((5, 4), 4)),
+    Case("CrossEntropyLoss-options", lambda m: m.CrossEntropyLoss(
+        weight=(torch.tensor if m is torch.nn else ag.tensor)(np.arange(1.0, 5.0)),
+        ignore_index=2, label_smoothing=0.1, reduction="sum"), classes((5, 4, 3), 4)),
+    Case("CrossEntropyLoss-probs", lambda m: m.CrossEntropyLoss(), classes((5, 4), 4, True),
+         grad=(0,)),
+    Case("NLLLoss", lambda m: m.NLLLoss(reduction="none"), classes((5, 4), 4)),
+    Case("BCELoss", lambda m: m.BCELoss(), lambda rng: [rng.uniform(0.05, 0.95, (3, 4)),
+                                                        rng.random((3, 4))], grad=(0,)),
+    Case("BCEWithLogitsLoss", lambda m: m.BCEWithLogitsLoss(
+        pos_weight=(torch.tensor if m is torch.nn else ag.tensor)(np.array([1.0, 2, 3, 4]))),
+        pair((3, 4), prob_target), grad=(0,)),
+    Case("MSELoss", lambda m: m.MSELoss(), pair((3, 4))),
+    Case("L1Loss", lambda m: m.L1Loss(reduction="sum"), pair((3, 4))),
+    Case("SmoothL1Loss", lambda m: m.SmoothL1Loss(beta=0.5), pair((3, 4))),
+    Case("HuberLoss", lambda m: m.HuberLoss(delta=0.7), pair((3, 4))),
+    Case("KLDivLoss", lambda m: m.KLDivLoss(reduction="batchmean"), log_prob_pair((3, 4))),
+    Case("CosineSimilarity", lambda m: m.CosineSimilarity(dim=1), floats((3, 4), (3, 4))),
+]
+
+
+def build_pair(case):
+    theirs = case.build(torch.nn).double()
+    ours = case.build(nn).double()
+    state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
+    assert list(ours.state_dict()) == list(state)
+    ours.load_state_dict(state, strict=True)
+    theirs.train(case.train)
+    ours.train(case.train)
+    return ours, theirs
+
+
+def run_both(case, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = case.inputs(rng)
+    ours, theirs = build_pair(case)
+    diff = [a.dtype.kind == "f" and (case.grad is None or i in case.grad)
+            for i, a in enumerate(arrays)]
+    ts = [torch.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    xs = [ag.tensor(a, requires_grad=d) for a, d in zip(arrays, diff)]
+    yt, ym = theirs(*ts), ours(*xs)
+    np.testing.assert_allclose(ym.data, yt.detach().numpy(), rtol=1e-7, atol=1e-9)
+    u = rng.standard_normal(yt.shape)
+    (yt * torch.tensor(u)).sum().backward()
+    (ym * ag.tensor(u)).sum().backward()
+    for t, x in zip(ts, xs):
+        if t.requires_grad:
+            np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-9)
+    for (name, p), (name2, q) in zip(theirs.named_parameters(), ours.named_parameters()):
+        assert name == name2
+        if p.grad is not None:
+            np.testing.assert_allclose(q.grad.data, p.grad.numpy(), rtol=1e-6, atol=1e-9,
+                                       err_msg=name)
+    for (name, b), (name2, c) in zip(theirs.named_buffers(), ours.named_buffers()):
+        np.testing.assert_allclose(c.data, b.numpy(), rtol=1e-7, err_msg=name)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_matches_pytorch(case):
+    ours, theirs = run_both(case)
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "Loss" not in c.id and c.train
+                                  and c.id != "Embedding-scale-grad"], ids=str)
+def test_gradcheck_through_module(case):
+    ours = case.build(nn).double()
+    arrays = case.inputs(np.random.default_rng(1))
+    if arrays[0].dtype.kind != "f":
+        return
+    if "ReLU" in case.id or "Hardtanh" in case.id:         # keep away from the kinks
+        arrays = [np.where(np.abs(a) < 0.1, a + 0.3, a) for a in arrays]
+    if case.id == "ReLU6":
+        arrays = [np.where(np.abs(a - 6) < 0.1, a + 0.3, a) for a in arrays]
+    ag.gradcheck(lambda *xs: ours(*xs), *arrays)
+
+
+def test_batchnorm_running_statistics_follow_pytorch_over_steps():
+    case = Case("bn", lambda m: m.BatchNorm2d(3, momentum=None), floats((2, 3, 4, 4)))
+    ours, theirs = build_pair(case)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        x = rng.standard_normal((2, 3, 4, 4))
+        ours(ag.tensor(x))
+        theirs(torch.tensor(x))
+    for (k, v), (k2, w) in zip(theirs.state_dict().items(), ours.state_dict().items()):
+        np.testing.assert_allclose(w, v.numpy(), rtol=1e-7, err_msg=k)
+    assert int(ours.num_batches_tracked.data) == 3
+    ours.eval()
+    before = ours.running_mean.data.copy()
+    ours(ag.tensor(rng.standard_normal((2, 3, 4, 4))))
+    np.testing.assert_array_equal(ours.running_mean.data, before)
+
+
+def test_dropout_is_active_in_training_only():
+    d = nn.Dropout(0.5)
+    x = ag.tensor(np.ones((100, 100)))
+    y = d(x).data
+    assert set(np.unique(y)) == {0.0, 2.0} and 0.4 < (y == 0).mean() < 0.6
+    d.eval()
+    assert d(x) is x
+    d2 = nn.Dropout2d(0.5)
+    y = d2(ag.tensor(np.ones((4, 50, 3, 3)))).data
+    assert np.all(y.min(axis=(2, 3)) == y.max(axis=(2, 3)))          # whole channels
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.Dropout(1.5)
+
+
+def test_embedding_padding_row_and_from_pretrained():
+    e = nn.Embedding(5, 3, padding_idx=-1)
+    assert e.padding_idx == 4 and np.all(e.weight.data[4] == 0)
+    w = np.arange(6.0).reshape(3, 2)
+    pre = nn.Embedding.from_pretrained(w)
+    assert not pre.weight.requires_grad and pre.weight.data is w
+    np.testing.assert_array_equal(pre(ag.tensor(np.array([2, 0]))).data, w[[2, 0]])
+    with pytest.raises(ValueError, match="sparse"):
+        nn.Embedding(3, 2, sparse=True)
+
+
+def fan_in_bound(shape):
+    return 1 / math.sqrt(np.prod(shape[1:]))
+
+
+@pytest.mark.parametrize("build,bounds", [
+    (lambda m: m.Linear(400, 300), {"weight": fan_in_bound((300, 400)),
+                                    "bias": fan_in_bound((300, 400))}),
+    (lambda m: m.Bilinear(200, 30, 20), {"weight": 1 / math.sqrt(200),
+                                         "bias": 1 / math.sqrt(200)}),
+    (lambda m: m.LSTM(30, 64, 2), {"": 1 / 8}),
+    (lambda m: m.GRUCell(30, 100), {"": 0.1}),
+], ids=["Linear", "Bilinear", "LSTM", "GRUCell"])
+def test_default_init_matches_pytorchs_distribution(build, bounds):
+    """Uniform within PyTorch's bound, with the spread of PyTorch's own draws."""
+    nn.init.manual_seed(0)
+    ours, theirs = build(nn), build(torch.nn)
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        bound = next(b for k, b in bounds.items() if k in name)
+        q = q.detach().numpy()
+        assert np.abs(p.data).max() <= bound and np.abs(q).max() <= bound
+        assert abs(p.data.std() - q.std()) < 0.1 * q.std() + 1e-3, name
+        assert abs(p.data.std() - bound / math.sqrt(3)) < 0.1 * bound, name
+
+
+def test_other_default_inits():
+    e = nn.Embedding(1000, 20)
+    assert abs(e.weight.data.std() - 1) < 0.05
+    bn = nn.BatchNorm1d(4)
+    assert np.all(bn.weight.data == 1) and np.all(bn.bias.data == 0)
+    assert np.all(bn.running_var.data == 1) and bn.num_batches_tracked.data.dtype == np.int64
+    assert np.all(nn.PReLU(3).weight.data == 0.25)
+
+
+def test_manual_seed_makes_init_reproducible():
+    nn.init.manual_seed(5)
+    a = nn.Linear(4, 3)
+    nn.init.manual_seed(5)
+    b = nn.Linear(4, 3)
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    g = np.random.default_rng(1)
+    a.reset_parameters(g)
+    b.reset_parameters(np.random.default_rng(1))
+    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+
+
+def test_bad_inputs_name_the_layer_and_shapes():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    with pytest.raises(ValueError, match=r"^0 \(Linear\): expected input with 3 features "
+                                         r"\(dim -1\), got shape \(2, 5\)"):
+        model(ag.tensor(np.ones((2, 5))))
+    with pytest.raises(ValueError, match=r"^BatchNorm2d: expected 4D input \(got 2D input of "
+                                         r"shape \(2, 3\)\)"):
+        nn.BatchNorm2d(3)(ag.tensor(np.ones((2, 3))))
+    with pytest.raises(ValueError, match=r"expected input with 3 channels \(dim 1\), got "
+                                         r"shape \(2, 4, 5\)"):
+        nn.BatchNorm1d(3)(ag.tensor(np.ones((2, 4, 5))))
+    with pytest.raises(ValueError, match=r"^LayerNorm: expected input with trailing dims "
+                                         r"\(4,\), got shape \(2, 3\)"):
+        nn.LayerNorm(4)(ag.tensor(np.ones((2, 3))))
+    with pytest.raises(ValueError, match="cannot unflatten dim 1 of input"):
+        nn.Unflatten(1, (2, 2))(ag.tensor(np.ones((2, 5))))
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)
