@@ -12,4 +12,4 @@ from .dropout import Dropout, Dropout2d
 from .sparse import Embedding
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 from .serialization import save, load
-from . import functional, init
+from . import functional, init, utils
