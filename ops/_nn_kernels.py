@@ -1,7 +1,9 @@
-"""numba kernels of the nn op families (embedding scatter, erf): arrays in, arrays out.
+"""numba kernels of the nn op families (embedding scatter, normalization, erf): arrays in,
+arrays out.
 
 Each has a plain NumPy reference in tests/test_functional_embedding.py and
-tests/test_functional_activation.py; with NUMBA_DISABLE_JIT=1 they run as (slow) Python.
+tests/test_functional_activation.py and
+tests/test_functional_norm.py; with NUMBA_DISABLE_JIT=1 they run as (slow) Python.
 """
 import math
 
@@ -34,3 +36,53 @@ def erf(x):
     x = np.asarray(x)
     flat = np.ascontiguousarray(x).reshape(-1)
     return _erf_flat(flat, np.empty_like(flat)).reshape(x.shape)
+
+
+@njit(cache=True, fastmath=True)
+def normalize(x3, eps):
+    """x3 (A, B, L) normalized over A and L for each b: returns xhat (A, B, L) in x3's dtype
+    and the mean and biased variance (B,), accumulated in float64. Each b's slice is read
+    from memory once and revisited in cache."""
+    n_a, n_b, n_l = x3.shape
+    m = n_a * n_l
+    xhat = np.empty_like(x3)
+    mean, var = np.empty(n_b), np.empty(n_b)
+    for b in range(n_b):
+        s = 0.0
+        for a in range(n_a):
+            for i in range(n_l):
+                s += x3[a, b, i]
+        mu = s / m
+        q = 0.0
+        for a in range(n_a):
+            for i in range(n_l):
+                d = x3[a, b, i] - mu
+                q += d * d
+        inv = 1.0 / math.sqrt(q / m + eps)
+        for a in range(n_a):
+            for i in range(n_l):
+                xhat[a, b, i] = (x3[a, b, i] - mu) * inv
+        mean[b], var[b] = mu, q / m
+    return xhat, mean, var
+
+
+@njit(cache=True, fastmath=True)
+def normalize_backward(d3, xhat3, scale):
+    """scale[b] (d - mean(d) - xhat mean(d xhat)), the means over A and L of each b: the input
+    gradient of normalization for d = dL/dxhat (or, with scale = weight inv, for d = g)."""
+    n_a, n_b, n_l = d3.shape
+    m = n_a * n_l
+    out = np.empty_like(d3)
+    for b in range(n_b):
+        s1 = 0.0
+        s2 = 0.0
+        for a in range(n_a):
+            for i in range(n_l):
+                s1 += d3[a, b, i]
+                s2 += d3[a, b, i] * xhat3[a, b, i]
+        s1 /= m
+        s2 /= m
+        for a in range(n_a):
+            for i in range(n_l):
+                out[a, b, i] = scale[b] * (d3[a, b, i] - s1 - xhat3[a, b, i] * s2)
+    return out

@@ -115,16 +115,16 @@ def prelu(x, weight):
     return ew.where(_plain(x) > 0, x, x * weight)
 
 
-def _max_shifted(x, dim):
-    """x - max(x, dim), with a shift of 0 where the maximum is infinite."""
+def _shift(x, dim):
+    """max(x, dim) (dims kept), replaced by 0 where it is infinite: what softmax subtracts."""
     m = np.max(x, axis=dim, keepdims=True)
-    return x - np.where(np.isfinite(m), m, 0)
+    return np.where(np.isfinite(m), m, 0)
 
 
 @primitive
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x), dim), shifted by the maximum: never overflows."""
-    e = np.exp(_max_shifted(x, dim))
+    e = np.exp(x - _shift(x, dim))
     with np.errstate(invalid="ignore"):                 # a row of all -inf gives nan, as torch
         y = e / np.sum(e, axis=dim, keepdims=True)
     # d softmax: y (g - sum(g y))
@@ -134,7 +134,7 @@ def softmax(x, dim=-1):
 @primitive
 def log_softmax(x, dim=-1):
     """x - logsumexp(x, dim), shifted by the maximum: finite for logits of +-1e4."""
-    z = _max_shifted(x, dim)
+    z = x - _shift(x, dim)
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
         y = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
     # d log_softmax: g - softmax sum(g) = g - exp(y) sum(g)

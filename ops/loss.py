@@ -16,7 +16,7 @@ from autograd.tensor import Tensor, _plain
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from .activation import _max_shifted, _recorded, log_softmax, softmax
+from .activation import _recorded, _shift, log_softmax, softmax
 from .index import index_put_add
 
 
@@ -118,41 +118,46 @@ def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
     axis = _class_axis(x, reduction, label_smoothing)
     n, eps = x.shape[axis], label_smoothing
     w = _class_weight(weight, x, axis)
-    z = _max_shifted(x, axis)
-    p = np.exp(z)
-    s = np.sum(p, axis=axis, keepdims=True)
-    log_s = np.log(s)
-    p /= s                                              # softmax, saved for the VJP
+    m = _shift(x, axis)
+    z = x - m
     probs = np.asarray(target).dtype.kind == "f" and np.shape(target) == x.shape
     if probs:
         q = _smoothed(np.asarray(target, x.dtype), eps, n, w)
-        sq = np.sum(q, axis=axis, keepdims=True)
-        loss = sq * log_s - np.sum(q * z, axis=axis, keepdims=True)     # -sum q log p
+        sq, qz = np.sum(q, axis=axis, keepdims=True), np.sum(q * z, axis=axis, keepdims=True)
         denom = x.size // n
     else:
         idx, wt, valid = _class_targets(x, target, w, ignore_index, axis)
         a, b = wt * (1 - eps), valid * (eps / n)        # q = a onehot(t) + b w
         wsum = n if w is None else np.sum(w)
-        loss = a * (log_s - z[idx])
+        zt = z[idx]
         if eps:
-            loss += b * (wsum * log_s - np.sum(z if w is None else z * w, axis=axis,
-                                               keepdims=True))
+            zw = np.sum(z if w is None else z * w, axis=axis, keepdims=True)
         sq, denom = a + b * wsum, np.sum(wt)
+    e = np.exp(z, out=z)                                # z is ours: exp in place
+    s = np.sum(e, axis=axis, keepdims=True)
+    log_s = np.log(s)
+    if probs:
+        loss = sq * log_s - qz                          # -sum q log softmax
+    else:
+        loss = a * (log_s - zt) + (b * (wsum * log_s - zw) if eps else 0)
     kshape = loss.shape
 
     def gx(g, y, x, t):                                 # d/dx = g (softmax sum(q) - q)
         gi = _per_sample(g, reduction, denom, kshape)
-        p_ = _recorded(x, p, lambda x: softmax(x, axis))
+        q_ = _recorded(t, q, lambda t: _smoothed(t, eps, n, w)) if probs else None
+        sq_ = reduce.sum(q_, axis, True) if isinstance(t, Tensor) and probs else sq
+        if isinstance(x, Tensor):
+            r = softmax(x, axis) * (gi * sq_)
+        else:                                           # e / s: the softmax, normalized here
+            r = e * (gi * sq_ / s)
         if probs:
-            q_ = _recorded(t, q, lambda t: _smoothed(t, eps, n, w))
-            sq_ = sq if q_ is q else reduce.sum(q_, axis, True)
-            return p_ * (gi * sq_) - q_ * gi
-        r = _minus_at(p_ * (gi * sq), gi * a, idx, x.shape)
+            return r - q_ * gi
+        r = _minus_at(r, gi * a, idx, x.shape)
         return r - (gi * b) * (1.0 if w is None else w) if eps else r
 
     def gt(g, y, x, t):                                 # d/dq = -g log softmax(x)
         gi = _per_sample(g, reduction, denom, kshape)
-        lp = _recorded(x, z - log_s, lambda x: log_softmax(x, axis))
+        lp = log_softmax(x, axis) if isinstance(x, Tensor) else x - (m + log_s)
         return -(gi * (1 - eps)) * (lp if w is None else lp * w)
     out = _reduce_fused(np.squeeze(loss, axis), reduction, denom)
     return out, (gx, gt if probs else None)
@@ -163,7 +168,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     """Softmax cross-entropy of class scores `input` (N, C), (C,) or (N, C, d1, ...) against
     integer class indices (N,) / () / (N, d1, ...) in [0, C) or `ignore_index`, or against class
     probabilities shaped like `input`. One fused primitive; its VJP is
-    g (softmax - target) / N from the saved softmax. Stable for logits of +-1e4."""
+    g (softmax - target) / N from the softmax's saved exponentials. Stable for logits of
+    +-1e4."""
     return _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
 
 

@@ -11,11 +11,12 @@ backward pass is recorded.
 import numpy as np
 
 from autograd.engine import primitive
+from autograd.tensor import Tensor
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
 from ._util import unbroadcast
-from .activation import _recorded
+from ._nn_kernels import normalize, normalize_backward
 
 
 def _check_param(p, name, shape, x_shape):
@@ -24,49 +25,71 @@ def _check_param(p, name, shape, x_shape):
                          f"(expected {shape})")
 
 
-def _fused(x, weight, bias, axes, pshape, eps, inner=None, stats=None):
-    """Normalize x (viewed as `inner` if given) over `axes` with its own statistics, or with
-    the constant `stats` = (mean, var) broadcastable to `pshape`; then scale and shift by
-    weight and bias viewed as `pshape`. Returns (y, vjps, mean, var)."""
+def _param_sum(a, pshape, b=None):
+    """sum(a) or sum(a * b) down to `pshape` (right-aligned broadcast shape): one einsum, no
+    temporary (NumPy path of the parameter gradients)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
+    lead = a.ndim - len(pshape)
+    out = "".join(c for i, c in enumerate(letters) if i >= lead and pshape[i - lead] != 1)
+    return np.einsum(f"{letters},{letters}->{out}" if b is not None else f"{letters}->{out}",
+                     *((a, b) if b is not None else (a,))).reshape(pshape)
+
+
+def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=False):
+    """Normalize x, viewed as `view3` = (A, B, L), over A and L with its own statistics, or
+    with the constant `stats` = (mean, var) of shape (B,); then scale and shift by weight and
+    bias viewed as `pshape`, which broadcasts against x viewed as `ashape` (`weight_on_b`: the
+    weight is one per b, as in batch_norm). Returns (y, vjps, mean, var), y shaped like x."""
     outer = x.shape
-    xi = x if inner is None else x.reshape(inner)                  # (outer) -> (inner)
+    x3 = x.reshape(view3)                                           # (outer) -> (A, B, L)
     if stats is None:
-        mu = np.mean(xi, axis=axes, keepdims=True)
-        xc = xi - mu
-        var = np.mean(np.square(xc), axis=axes, keepdims=True)
+        xhat3, mu, var = normalize(x3, eps)
     else:
-        mu, var = (np.reshape(np.asarray(s, x.dtype), pshape) for s in stats)
-        xc = xi - mu
-    inv = 1 / np.sqrt(var + eps)
-    xhat = xc * inv
+        mu, var = (np.asarray(s, x.dtype).reshape(-1) for s in stats)
+        xhat3 = x3 - mu[:, None]
+    inv = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+    if stats is not None:
+        xhat3 *= inv[:, None]
+    xhat = xhat3.reshape(ashape)                                    # (A, B, L) -> (ashape)
     y = xhat if weight is None else xhat * np.reshape(weight, pshape)
-    if bias is not None:
-        y = y + np.reshape(bias, pshape)
+    if bias is not None and weight is not None:
+        y += np.reshape(bias, pshape)                               # y is ours: in place
+    elif bias is not None:
+        y = xhat + np.reshape(bias, pshape)
 
-    def parts(x):                       # (xhat, inv) as functions of the Tensor x
-        x = x if inner is None else sh.reshape(x, inner)           # (outer) -> (inner)
+    def parts(x):                       # (xhat, inv) of the Tensor x, as recorded ops
+        x3 = sh.reshape(x, view3)                                   # (outer) -> (A, B, L)
         if stats is not None:
-            return (x - mu) * inv, inv
-        c = x - reduce.mean(x, axes, True)
-        iv = 1 / ew.sqrt(reduce.mean(c * c, axes, True) + eps)
-        return c * iv, iv
-
-    def inner_g(g):
-        return g if inner is None else sh.reshape(g, inner)         # (outer) -> (inner)
+            return (x3 - mu[:, None]) * inv[:, None], inv[:, None]
+        x3 = x3 - reduce.mean(x3, (0, 2), True)
+        iv = 1 / ew.sqrt(reduce.mean(x3 * x3, (0, 2), True) + eps)
+        return x3 * iv, iv
 
     def gx(g, y, x, w, b):
-        xh, iv = _recorded(x, (xhat, inv), parts)
-        dxh = inner_g(g) if w is None else inner_g(g) * sh.reshape(w, pshape)
+        if not any(isinstance(v, Tensor) for v in (g, x, w)):     # NumPy: one kernel
+            scale = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
+            d = g if w is None or weight_on_b else g.reshape(ashape) * np.reshape(w, pshape)
+            d3 = np.reshape(d, view3)                               # (outer) -> (A, B, L)
+            if stats is not None:
+                return (d3 * scale[:, None]).reshape(outer)
+            return normalize_backward(d3, xhat3, scale).reshape(outer)
+        xh, iv = parts(x)
+        d = sh.reshape(g, ashape)
+        d = sh.reshape(d if w is None else d * sh.reshape(w, pshape), view3)
         if stats is None:
-            dxh = dxh - reduce.mean(dxh, axes, True) - xh * reduce.mean(dxh * xh, axes, True)
-        return sh.reshape(dxh * iv, outer)                          # (inner) -> (outer)
+            d = d - reduce.mean(d, (0, 2), True) - xh * reduce.mean(d * xh, (0, 2), True)
+        return sh.reshape(d * iv, outer)
 
     def gw(g, y, x, w, b):              # sum of g xhat over the broadcast axes
-        xh = _recorded(x, (xhat, inv), parts)[0]
-        return sh.reshape(unbroadcast(inner_g(g) * xh, pshape), w.shape)
+        if not isinstance(g, Tensor) and not isinstance(x, Tensor):
+            return _param_sum(g.reshape(ashape), pshape, xhat).reshape(w.shape)
+        xh = sh.reshape(parts(x)[0], ashape)
+        return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
 
     def gb(g, y, x, w, b):
-        return sh.reshape(unbroadcast(inner_g(g), pshape), b.shape)
+        if not isinstance(g, Tensor):
+            return _param_sum(g.reshape(ashape), pshape).reshape(b.shape)
+        return sh.reshape(unbroadcast(sh.reshape(g, ashape), pshape), b.shape)
     return np.reshape(y, outer), (gx, gw, gb), mu, var
 
 
@@ -79,17 +102,18 @@ def _batch_norm(x, weight, bias, running_mean=None, running_var=None, training=F
     for p, name in ((weight, "weight"), (bias, "bias"), (running_mean, "running_mean"),
                     (running_var, "running_var")):
         _check_param(p, name, (c,), x.shape)
-    axes, pshape = (0,) + tuple(range(2, x.ndim)), (1, c) + (1,) * (x.ndim - 2)
+    layout = ((x.shape[0], c, -1), x.shape, (1, c) + (1,) * (x.ndim - 2))  # view3, ashape, pshape
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("running_mean and running_var are required in eval mode "
                              "(training=False)")
-        return _fused(x, weight, bias, axes, pshape, eps, stats=(running_mean, running_var))[:2]
+        return _fused(x, weight, bias, *layout, eps, stats=(running_mean, running_var),
+                      weight_on_b=True)[:2]
     m = x.size // c
     if m <= 1:
         raise ValueError(f"expected more than 1 value per channel when training, got input "
                          f"of shape {x.shape}")
-    y, vjps, mu, var = _fused(x, weight, bias, axes, pshape, eps)
+    y, vjps, mu, var = _fused(x, weight, bias, *layout, eps, weight_on_b=True)
     if running_mean is not None:        # in place: the caller's buffers are the state
         running_mean *= 1 - momentum
         running_mean += momentum * mu.reshape(c)
@@ -114,8 +138,7 @@ def _layer_norm(x, weight, bias, normalized_shape=(), eps=1e-5):
         raise ValueError(f"normalized_shape {ns} must be the trailing dims of input {x.shape}")
     _check_param(weight, "weight", ns, x.shape)
     _check_param(bias, "bias", ns, x.shape)
-    axes = tuple(range(x.ndim - len(ns), x.ndim))
-    return _fused(x, weight, bias, axes, ns, eps)[:2]
+    return _fused(x, weight, bias, (1, -1, int(np.prod(ns))), x.shape, ns, eps)[:2]
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -135,7 +158,7 @@ def _group_norm(x, weight, bias, num_groups=1, eps=1e-5):
     spatial = x.shape[2:]
     inner = (x.shape[0], num_groups, c // num_groups) + spatial     # (N, C, ...) -> (N, G, C/G, ...)
     pshape = (1, num_groups, c // num_groups) + (1,) * len(spatial)
-    return _fused(x, weight, bias, tuple(range(2, len(inner))), pshape, eps, inner=inner)[:2]
+    return _fused(x, weight, bias, (1, x.shape[0] * num_groups, -1), inner, pshape, eps)[:2]
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

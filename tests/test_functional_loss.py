@@ -322,3 +322,22 @@ def test_bad_input_is_named(call, error, match):
 def test_broadcasting_target_warns_like_torch():
     with pytest.warns(UserWarning, match=r"mse_loss: target size \(3, 1\) differs"):
         F.mse_loss(ag.tensor(np.zeros(3)), np.zeros((3, 1)))
+
+
+
+@pytest.mark.parametrize("probs", [False, True])
+def test_cross_entropy_second_derivatives_match_torch(probs):
+    """d/dx and d/dt of <d loss / dx, v>: Hessian-vector products against PyTorch's."""
+    torch = pytest.importorskip("torch")
+    x, t = _class_problem((4, 5), probs, None if probs else -1, seed=3)
+    v = np.random.default_rng(4).standard_normal(x.shape)
+    kw = dict(ignore_index=-1, label_smoothing=0.1)
+    results = []
+    for lib, f, grad in ((ag, F.cross_entropy, ag.grad),
+                         (torch, torch.nn.functional.cross_entropy, torch.autograd.grad)):
+        xs = [lib.tensor(x, requires_grad=True), lib.tensor(t, requires_grad=probs)]
+        (g,) = grad(f(*xs, lib.tensor(np.linspace(0.5, 2, 5)), **kw), [xs[0]],
+                    create_graph=True)
+        results.append(grad((g * lib.tensor(v)).sum(), xs[:1 + probs]))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10, atol=1e-12)

@@ -5,6 +5,7 @@ import pytest
 
 import autograd as ag
 import nn.functional as F
+from ops import _nn_kernels
 from gradrows import Row, check
 
 RM, RV = np.array([0.1, -0.2, 0.3]), np.array([0.5, 1.5, 2.0])
@@ -30,6 +31,26 @@ GRAD_ROWS = [
 @pytest.mark.parametrize("row", GRAD_ROWS, ids=str)
 def test_gradients(row):
     check(row)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 3, 5), (1, 6, 7)])
+def test_kernels_match_numpy(shape, dtype):
+    rng = np.random.default_rng(8)
+    x, d = (rng.standard_normal(shape).astype(dtype) * 3 + 1 for _ in range(2))
+    scale = rng.random(shape[1]).astype(dtype)
+    mean, var = x.mean((0, 2)), x.var((0, 2))
+    xhat = (x - mean[:, None]) / np.sqrt(var[:, None] + 1e-3)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    got = _nn_kernels.normalize(x, 1e-3)
+    for a, b in zip(got, (xhat, mean, var)):
+        np.testing.assert_allclose(a, b, **tol)
+    assert got[0].dtype == dtype
+    expected = scale[:, None] * (d - d.mean((0, 2))[:, None]
+                                 - xhat * (d * xhat).mean((0, 2))[:, None])
+    back = _nn_kernels.normalize_backward(d, xhat, scale)
+    assert back.dtype == dtype
+    np.testing.assert_allclose(back, expected, **tol)
 
 
 def _compare(ours, theirs, xs, torch, tol):
@@ -134,3 +155,24 @@ def test_constant_input_normalizes_to_zero_without_warnings():
 def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_second_derivatives_match_torch(training):
+    """d/d(x, w, b) of <d y / dx, v> for a random upstream u: against PyTorch."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x, u, v = (rng.standard_normal((4, 3, 2)) for _ in range(3))
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+    results = []
+    for lib, f, grad in ((ag, F.batch_norm, ag.grad),
+                         (torch, torch.nn.functional.batch_norm, torch.autograd.grad)):
+        xs = [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = f(xs[0], lib.tensor(RM), lib.tensor(RV), xs[1], xs[2], training=training)
+        (g,) = grad((y * lib.tensor(u)).sum(), [xs[0]], create_graph=True)
+        results.append(grad((g * lib.tensor(v)).sum(), xs[:2], allow_unused=True))
+    (ours_x, ours_w), (theirs_x, theirs_w) = results
+    assert (ours_x is None) == (theirs_x is None) == (not training)   # eval: dx linear in x
+    pairs = [(ours_w, theirs_w)] + ([(ours_x, theirs_x)] if training else [])
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9, atol=1e-11)
