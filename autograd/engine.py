@@ -227,7 +227,7 @@ def _as_root_grad(out, g, i, create_graph):
     if isinstance(g, Tensor):
         g = g if create_graph else g.data
     else:
-        g = np.asarray(g, dtype=out.dtype)
+        g = np.array(g, dtype=out.dtype)   # a copy: the caller's array never becomes a .grad
     if g.shape != out.shape:
         raise RuntimeError(f"backward: gradient of shape {g.shape} given for output {i} "
                            f"of shape {out.shape}")
@@ -304,8 +304,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             h.backward(perf_counter() - t_start)
 
     if inputs is None:
+        owned = set()                  # a .grad array must be its leaf's own: writable, unshared
         for t, g in leaves.values():
-            g = g if isinstance(g, Tensor) else Tensor._wrap(g)
+            if not isinstance(g, Tensor):
+                if not g.flags.writeable or g.base is not None or id(g) in owned:
+                    g = g.copy()       # a broadcast view, a view, or another leaf's gradient
+                owned.add(id(g))
+                g = Tensor._wrap(g)
             t.grad = g if t.grad is None else t.grad + g
         return None
     result = []

@@ -230,3 +230,16 @@ def test_ops_on_plain_arrays_return_arrays():
     y = ops.tanh(a)
     assert type(y) is np.ndarray
     np.testing.assert_array_equal(y, np.tanh(a))
+
+
+def test_leaf_grads_own_their_arrays():
+    x, z = leaf(3), leaf(3, seed=1)
+    g = np.ones(3)
+    (x + z).backward(g)                # add passes the same gradient array to both inputs
+    assert x.grad.data is not z.grad.data and x.grad.data is not g
+    w = leaf(2, 3)
+    w.sum().backward()                 # sum's VJP broadcasts: a read-only view
+    assert w.grad.data.flags.writeable and w.grad.data.base is None
+    w.grad.data *= 2                   # e.g. gradient clipping in place
+    np.testing.assert_array_equal(w.grad.data, np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(g, np.ones(3))
