@@ -262,6 +262,9 @@ class Tensor:
     def zero_(self): return self._inplace("zero_", _replace, 0)
     __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
 
+    def __setitem__(self, index, value):
+        self._inplace("setitem", lambda x, v: ops.index_put(x, v, index=index), value)
+
     # ---- ops as methods, where PyTorch has them -----------------------------------------
     def add(self, other): return ops.add(self, other)
     def sub(self, other): return ops.sub(self, other)

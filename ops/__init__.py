@@ -8,7 +8,7 @@ from .reduce import (sum, mean, amax, amin, max, min, argmax, argmin, var, std, 
 from .shape import (reshape, view, permute, transpose, swapaxes, broadcast_to, expand, squeeze,
                     unsqueeze, flatten, cat, concatenate, stack, split, chunk, pad, flip, tile,
                     repeat)
-from .index import getitem, index_put_add, gather, scatter_add
+from .index import getitem, index_put_add, index_put, gather, scatter_add
 from .linalg import matmul, dot, outer, einsum
 from .activation import (erf, hardtanh, relu6, elu, selu, gelu, silu, prelu, softmax,
                          log_softmax)

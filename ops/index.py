@@ -1,10 +1,11 @@
-"""Indexing: getitem (basic, advanced and boolean), its adjoint index_put_add, and PyTorch's
-gather / scatter_add along a dimension. Repeated indices accumulate their gradients."""
+"""Indexing: getitem (basic, advanced and boolean), its adjoint index_put_add, index_put (what
+`x[index] = v` records), and PyTorch's gather / scatter_add along a dimension. Repeated indices
+accumulate their gradients."""
 import numpy as np
 
 from autograd.engine import primitive
 from autograd.tensor import _plain
-from ._util import normalize_dim
+from ._util import normalize_dim, unbroadcast
 
 
 def _index(index):
@@ -45,6 +46,18 @@ def index_put_add(g, shape=(), index=()):
     else:
         np.add.at(z, index, g)
     return z, (lambda gg, y, g: getitem(gg, index),)
+
+
+@primitive
+def index_put(x, v, index=()):
+    """A copy of x with x[index] = v (v broadcast to the indexed shape): `x[index] = v` on a
+    Tensor records this. Where an integer index repeats, the last write wins (as in NumPy)."""
+    index = _index(index)
+    y = np.array(x, copy=True)
+    y[index] = v
+    # d/dx: g where x survived, 0 where it was overwritten; d/dv: g at the written places
+    return y, (lambda g, y, x, v: index_put(g, 0, index=index),
+               lambda g, y, x, v: unbroadcast(getitem(g, index), v.shape))
 
 
 def _along(index, dim):
