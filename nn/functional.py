@@ -1,9 +1,9 @@
 """torch.nn.functional for tapegrad: `import nn.functional as F`.
 
-The ops live in ops/ by family (activation, loss, norm, embedding, elementwise); this module
-re-exports them under PyTorch's names and signatures, and adds dropout. Where PyTorch takes
-`inplace`, it is accepted for compatibility and the result is always a new tensor (in-place
-updates would corrupt values the tape saved). PyTorch's deprecated `size_average` / `reduce`
+The ops live in ops/ by family (activation, loss, norm, embedding, conv, pool, elementwise);
+this module re-exports them under PyTorch's names and signatures, and adds dropout. Where
+PyTorch takes `inplace`, it is accepted for compatibility and the result is always a new tensor
+(in-place updates would corrupt values the tape saved). PyTorch's deprecated `size_average` / `reduce`
 arguments are not taken; pass `reduction` (and loss options after `weight`) by keyword.
 
 Randomness: dropout and dropout2d draw from `generator` (a numpy.random.Generator) when given,
@@ -15,6 +15,9 @@ import numpy as np
 
 import ops
 from autograd.tensor import _plain
+from ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                      adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ops.activation import (gelu, prelu, softmax as _softmax, log_softmax as _log_softmax,
                             SELU_ALPHA, SELU_SCALE)
 from ops.elementwise import sigmoid, tanh, softplus
@@ -29,7 +32,10 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
            "layer_norm", "group_norm", "dropout", "dropout2d", "manual_seed", "embedding",
-           "one_hot", "linear", "SELU_ALPHA", "SELU_SCALE"]
+           "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+           "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "SELU_ALPHA",
+           "SELU_SCALE"]
 
 
 def relu(input, inplace=False):

@@ -175,3 +175,14 @@ def test_bad_input_is_named(call, error, match):
 def test_ops_and_functional_share_the_functions():
     assert F.embedding is ops.embedding and F.linear is ops.linear
     assert F.cross_entropy is ops.cross_entropy and F.batch_norm is ops.batch_norm
+
+
+def test_functional_exports_convolution_and_pooling():
+    import ops.conv
+    import ops.pool
+    for name in ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"):
+        assert getattr(F, name) is getattr(ops.conv, name)
+    for name in ("max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+                 "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"):
+        assert getattr(F, name) is getattr(ops.pool, name)
+    assert set(F.__all__) <= set(dir(F))
