@@ -3,8 +3,9 @@
 The ops live in ops/ by family (activation, loss, norm, embedding, conv, pool, elementwise);
 this module re-exports them under PyTorch's names and signatures, and adds dropout. Where
 PyTorch takes `inplace`, it is accepted for compatibility and the result is always a new tensor
-(in-place updates would corrupt values the tape saved). PyTorch's deprecated `size_average` / `reduce`
-arguments are not taken; pass `reduction` (and loss options after `weight`) by keyword.
+(in-place updates would corrupt values the tape saved). PyTorch's deprecated `size_average`
+and `reduce` arguments are not taken; pass `reduction` (and loss options after `weight`) by
+keyword.
 
 Randomness: dropout and dropout2d draw from `generator` (a numpy.random.Generator) when given,
 else from this module's default generator, which `manual_seed(seed)` reseeds.

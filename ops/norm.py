@@ -5,8 +5,11 @@ normalized axes (biased variance) and y = xhat * weight + bias:
     dx = inv (dxhat - mean(dxhat) - xhat mean(dxhat xhat)),   dxhat = g weight,
     dweight = sum(g xhat), dbias = sum(g), over the axes the parameters broadcast along.
 batch_norm in eval mode normalizes with the running statistics, constants: dx = g weight inv.
-The VJPs are built from ops, so double backward works; they reuse the saved xhat unless the
-backward pass is recorded.
+Every input is viewed as (A, B, L) and normalized over A and L for each b: batch_norm
+(N, C, H*W), layer_norm (1, leading, normalized), group_norm (1, N*G, C/G*spatial). The
+statistics, xhat and dx come from two numba kernels (one read of x each, float64 sums);
+parameter gradients are einsums. When the backward pass is recorded (create_graph), the same
+formulas run as ops on Tensors instead, so double backward works.
 """
 import numpy as np
 
@@ -25,14 +28,13 @@ def _check_param(p, name, shape, x_shape):
                          f"(expected {shape})")
 
 
-def _param_sum(a, pshape, b=None):
-    """sum(a) or sum(a * b) down to `pshape` (right-aligned broadcast shape): one einsum, no
-    temporary (NumPy path of the parameter gradients)."""
-    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
-    lead = a.ndim - len(pshape)
+def _param_sum(pshape, *arrays):
+    """sum(a) or sum(a * b) of same-shaped arrays down to `pshape` (a right-aligned broadcast
+    shape): one einsum, no temporary (the NumPy path of the parameter gradients)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"[:arrays[0].ndim]
+    lead = len(letters) - len(pshape)
     out = "".join(c for i, c in enumerate(letters) if i >= lead and pshape[i - lead] != 1)
-    return np.einsum(f"{letters},{letters}->{out}" if b is not None else f"{letters}->{out}",
-                     *((a, b) if b is not None else (a,))).reshape(pshape)
+    return np.einsum(",".join([letters] * len(arrays)) + "->" + out, *arrays).reshape(pshape)
 
 
 def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=False):
@@ -82,13 +84,13 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
 
     def gw(g, y, x, w, b):              # sum of g xhat over the broadcast axes
         if not isinstance(g, Tensor) and not isinstance(x, Tensor):
-            return _param_sum(g.reshape(ashape), pshape, xhat).reshape(w.shape)
+            return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
         xh = sh.reshape(parts(x)[0], ashape)
         return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
 
     def gb(g, y, x, w, b):
         if not isinstance(g, Tensor):
-            return _param_sum(g.reshape(ashape), pshape).reshape(b.shape)
+            return _param_sum(pshape, g.reshape(ashape)).reshape(b.shape)
         return sh.reshape(unbroadcast(sh.reshape(g, ashape), pshape), b.shape)
     return np.reshape(y, outer), (gx, gw, gb), mu, var
 
@@ -156,7 +158,7 @@ def _group_norm(x, weight, bias, num_groups=1, eps=1e-5):
     _check_param(weight, "weight", (c,), x.shape)
     _check_param(bias, "bias", (c,), x.shape)
     spatial = x.shape[2:]
-    inner = (x.shape[0], num_groups, c // num_groups) + spatial     # (N, C, ...) -> (N, G, C/G, ...)
+    inner = (x.shape[0], num_groups, c // num_groups) + spatial     # (N, G, C/G, ...)
     pshape = (1, num_groups, c // num_groups) + (1,) * len(spatial)
     return _fused(x, weight, bias, (1, x.shape[0] * num_groups, -1), inner, pshape, eps)[:2]
 

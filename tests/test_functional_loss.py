@@ -341,3 +341,14 @@ def test_cross_entropy_second_derivatives_match_torch(probs):
         results.append(grad((g * lib.tensor(v)).sum(), xs[:1 + probs]))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_kl_div_zero_targets_are_finite():
+    torch = pytest.importorskip("torch")
+    x, t = np.log([[0.2, 0.3, 0.5]]), np.array([[0.0, 0.5, 0.5]])
+    _compare(lambda x, t: F.kl_div(x, t, reduction="sum"),
+             lambda x, t: torch.nn.functional.kl_div(x, t, reduction="sum"), [x, t],
+             [True, False], torch)
+    tt = ag.tensor(t, requires_grad=True)              # 0 log 0 = 0: d/dt = -x there
+    F.kl_div(ag.tensor(x), tt, reduction="sum").backward()
+    np.testing.assert_allclose(tt.grad.data, [[-x[0, 0], *(np.log(0.5) + 1 - x[0, 1:])]])
