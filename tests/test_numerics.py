@@ -1,0 +1,128 @@
+"""The edge-case table of docs/numerics.md, one test per row."""
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import ops
+import nn.functional as F
+
+
+def value_and_grad(f, values, dtype=np.float64):
+    x = ag.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+    y = f(x)
+    y.sum().backward()
+    return y.data, x.grad.data
+
+
+def test_log_of_zero():
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        y, g = value_and_grad(ops.log, [0.0])
+    assert y[0] == -np.inf and g[0] == np.inf
+
+
+def test_sqrt_of_zero():
+    assert value_and_grad(ops.sqrt, [0.0]) == (0.0, 0.0)
+
+
+def test_pow_at_zero():
+    y, g = value_and_grad(lambda x: x ** 0.5, [0.0, 4.0])
+    np.testing.assert_array_equal(y, [0, 2])
+    np.testing.assert_array_equal(g, [0, 0.25])
+    y, g = value_and_grad(lambda x: x ** 0, [0.0])
+    assert (y[0], g[0]) == (1.0, 0.0)
+    e = ag.tensor([0.0], requires_grad=True)
+    (ag.tensor([0.0]) ** e).sum().backward()
+    assert e.grad.data[0] == 0.0
+
+
+def test_zero_over_zero():
+    with pytest.warns(RuntimeWarning):
+        y, g = value_and_grad(lambda x: x / x, [0.0])
+    assert np.isnan(y[0]) and np.isnan(g[0])
+
+
+def test_kinks_at_zero():
+    assert value_and_grad(ops.abs, [0.0])[1][0] == 0.0
+    assert value_and_grad(ops.relu, [0.0])[1][0] == 0.0
+
+
+def test_norm_and_std_at_zero():
+    y, g = value_and_grad(ops.norm, [0.0, 0.0])
+    assert y == 0 and np.array_equal(g, [0, 0])
+    y, g = value_and_grad(ops.std, [1.0, 1.0])
+    assert y == 0 and np.array_equal(g, [0, 0])
+
+
+def test_ties_split_evenly():
+    for f in (ops.max, ops.amax, lambda x: ops.max(x, 0).values):
+        np.testing.assert_array_equal(value_and_grad(f, [1.0, 1.0, 0.0])[1], [0.5, 0.5, 0])
+    np.testing.assert_array_equal(value_and_grad(ops.min, [0.0, 1.0, 0.0])[1], [0.5, 0, 0.5])
+    g = value_and_grad(lambda x: ops.maximum(x, ag.tensor([1.0, 0.0])), [1.0, 1.0])[1]
+    np.testing.assert_array_equal(g, [0.5, 1])
+
+
+def test_softmax_and_cross_entropy_at_1e4():
+    logits = [[-1e4, 1e4, 0.0]]
+    y, g = value_and_grad(lambda x: F.softmax(x, 1) * ag.tensor([[1.0, 2.0, 3.0]]), logits)
+    np.testing.assert_array_equal(y, [[0, 2, 0]])
+    assert np.all(np.isfinite(g))
+    y, g = value_and_grad(lambda x: F.log_softmax(x, 1), logits)
+    np.testing.assert_array_equal(y, [[-2e4, 0, -1e4]])
+    assert np.all(np.isfinite(g))
+    y, g = value_and_grad(lambda x: F.cross_entropy(x, ag.tensor([0])), logits)
+    assert y == 2e4
+    np.testing.assert_array_equal(g, [[-1, 1, 0]])
+
+
+def test_sigmoid_and_softplus_at_1000():
+    y, g = value_and_grad(ops.sigmoid, [-1000.0, 1000.0])
+    np.testing.assert_array_equal(y, [0, 1])
+    np.testing.assert_array_equal(g, [0, 0])
+    y, g = value_and_grad(ops.softplus, [-1000.0, 1000.0])
+    np.testing.assert_array_equal(y, [0, 1000])
+    np.testing.assert_array_equal(g, [0, 1])
+
+
+def test_float16_is_supported():
+    y, g = value_and_grad(lambda x: (x @ x.T).tanh(), [[0.5, 1.0]], np.float16)
+    assert y.dtype == g.dtype == np.float16
+    np.testing.assert_allclose(g, 2 * (1 - np.tanh(1.25) ** 2) * np.array([[0.5, 1.0]]),
+                               rtol=2e-3)
+
+
+def test_empty_batch():
+    x = np.zeros((0, 3))
+    y, g = value_and_grad(lambda t: t.tanh().sum(0), x)
+    np.testing.assert_array_equal(y, [0, 0, 0])
+    assert g.shape == (0, 3)
+    y, g = value_and_grad(lambda t: t @ ag.tensor(np.ones((3, 2))), x)
+    assert y.shape == (0, 2) and g.shape == (0, 3)
+    y, g = value_and_grad(lambda t: F.cross_entropy(t, ag.tensor(np.zeros(0, np.int64)),
+                                                    reduction="sum"), x)
+    assert y == 0 and g.shape == (0, 3)
+    with pytest.warns(RuntimeWarning):
+        y, _ = value_and_grad(lambda t: t.mean(0), x)
+    assert np.all(np.isnan(y))
+    with pytest.raises(ValueError, match="^amax: "):
+        ops.amax(ag.tensor(x), 0)
+
+
+def test_non_contiguous_inputs():
+    base = np.arange(12.0).reshape(3, 4)
+    for view in (base[:, ::-1], base.T, base[::2, 1::2]):
+        f = lambda t: (t @ t.T).tanh() * t.sum(1, keepdim=True)        # noqa: E731
+        y, g = value_and_grad(f, view)
+        y0, g0 = value_and_grad(f, np.ascontiguousarray(view))
+        np.testing.assert_array_equal(y, y0)
+        np.testing.assert_array_equal(g, g0)
+
+
+def test_integer_inputs():
+    i = ag.tensor([1, 2])
+    y = ops.tanh(i)
+    assert y.dtype == np.float64 and not y.requires_grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(y.data, np.tanh([1.0, 2.0]))
