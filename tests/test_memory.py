@@ -1,4 +1,5 @@
 """Memory: graphs and saved arrays are released as soon as nothing needs them."""
+import gc
 import tracemalloc
 
 import numpy as np
@@ -26,35 +27,52 @@ def _step(ws, x, lr=1e-3):
     return loss.item()
 
 
+def _growth(step, settle=200, steps=800):
+    """Bytes still allocated after `steps` more steps, once `settle` steps have warmed the
+    caches. gc.collect() also empties Python's free lists, which tracemalloc would count."""
+    tracemalloc.start()
+    try:
+        for _ in range(settle):
+            step()
+        gc.collect()
+        settled = tracemalloc.get_traced_memory()[0]
+        for _ in range(steps):
+            step()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - settled
+    finally:
+        tracemalloc.stop()
+
+
 def test_training_loop_memory_is_flat():
     rng = np.random.default_rng(0)
     ws, x = _mlp(3, 32, rng), ag.tensor(rng.standard_normal((16, 32)))
-    tracemalloc.start()
-    try:
-        for _ in range(600):                     # until Python's tuple free list is full
-            _step(ws, x)
-        settled = tracemalloc.get_traced_memory()[0]
-        for _ in range(400):
-            _step(ws, x)
-        grown = tracemalloc.get_traced_memory()[0] - settled
-    finally:
-        tracemalloc.stop()
-    assert grown < 4 * 1024, f"memory grew by {grown} bytes over 400 steps"
+    grown = _growth(lambda: _step(ws, x))
+    assert grown < 4 * 1024, f"memory grew by {grown} bytes over 800 steps"
+
+
+def test_cnn_training_loop_memory_is_flat():
+    rng = np.random.default_rng(3)
+    w = ag.tensor(rng.standard_normal((4, 1, 3, 3)) / 3, requires_grad=True)
+    v = ag.tensor(rng.standard_normal((4 * 4 * 4, 3)) / 8, requires_grad=True)
+    x = ag.tensor(rng.standard_normal((2, 1, 8, 8)))
+
+    def step():
+        h = ops.max_pool2d(ops.relu(ops.conv2d(x, w, padding=1)), 2)      # (2, 4, 4, 4)
+        loss = (ops.reshape(h, (2, -1)) @ v).tanh().sum()
+        w.grad = v.grad = None
+        loss.backward()
+        with ag.no_grad():
+            w.sub_(w.grad * 1e-3)
+            v.sub_(v.grad * 1e-3)
+    grown = _growth(step)
+    assert grown < 4 * 1024, f"memory grew by {grown} bytes over 800 steps"
 
 
 def test_evaluation_without_backward_does_not_accumulate():
     rng = np.random.default_rng(1)
     ws, x = _mlp(3, 32, rng), ag.tensor(rng.standard_normal((16, 32)))
-    tracemalloc.start()
-    try:
-        for _ in range(600):
-            (x @ ws[0]).tanh().sum()
-        settled = tracemalloc.get_traced_memory()[0]
-        for _ in range(400):
-            (x @ ws[0]).tanh().sum()           # graph dropped at once each time
-        grown = tracemalloc.get_traced_memory()[0] - settled
-    finally:
-        tracemalloc.stop()
+    grown = _growth(lambda: (x @ ws[0]).tanh().sum())    # each graph dropped at once
     assert grown < 4 * 1024
 
 
