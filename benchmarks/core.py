@@ -8,32 +8,27 @@ from .harness import Workload, torch_or_none
 CHAIN = 33                                     # 33 x (mul, add, tanh) + sum = 100 ops
 
 
-def w1_tapegrad():
-    rng = np.random.default_rng(0)
-    x = ag.tensor(rng.random((16, 16), dtype=np.float32), requires_grad=True)
-    b = ag.tensor(rng.random((16, 16), dtype=np.float32))
-
+def _w1_step(x, b):
+    """The W1 chain; the same code runs on tapegrad and torch tensors."""
     def step():
         h = x
         for _ in range(CHAIN):
             h = (h * 0.5 + b).tanh()
         h.sum().backward()
     return step
+
+
+def w1_tapegrad():
+    rng = np.random.default_rng(0)
+    return _w1_step(ag.tensor(rng.random((16, 16), dtype=np.float32), requires_grad=True),
+                    ag.tensor(rng.random((16, 16), dtype=np.float32)))
 
 
 def w1_torch():
     torch = torch_or_none()
     if torch is None:
         return None
-    x = torch.rand(16, 16, requires_grad=True)
-    b = torch.rand(16, 16)
-
-    def step():
-        h = x
-        for _ in range(CHAIN):
-            h = (h * 0.5 + b).tanh()
-        h.sum().backward()
-    return step
+    return _w1_step(torch.rand(16, 16, requires_grad=True), torch.rand(16, 16))
 
 
 def w1_numpy():
