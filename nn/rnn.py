@@ -2,69 +2,27 @@
 
 Parameters, layouts and gate orders are PyTorch's (weight_ih_l{k}{_reverse} of shape
 (gates * hidden, input), LSTM gates i, f, g, o; GRU gates r, z, n with b_hn inside the reset
-product), so weights copy across. A time step is a handful of primitives: the input of step t,
-a column of ones (standing for the biases) and the hidden state are concatenated, z_t =
-[x_t, 1, h], and one matmul per gate with the weights [W_ih, b_ih + b_hh, W_hh] (transposed
-once per forward) gives its pre-activation. Per-step outputs are kept as lists, so the next
-layer never slices a stacked tensor (whose gradient would be a scatter into the whole
-sequence), and are joined with one cat at the end.
+product), so weights copy across. Each layer and direction is two primitives: F.linear projects
+the inputs of all time steps at once, and ops.recurrence runs the cell over time (one GEMM per
+step forward and backward, the weight gradients as single GEMMs over the sequence).
 """
 import math
 
 import numpy as np
 
 import ops
-from autograd.tensor import Tensor
+from ops.recurrence import GATES
 from . import functional as F
 from . import init
 from .module import Module, check_features, empty_parameter
 
-_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
-
-def _col(b):
-    return ops.reshape(b, (-1, 1))                              # (G,) -> (G, 1)
-
-
-def _prepare(mode, w_ih, w_hh, b_ih, b_hh):
-    """The per-gate weights a step multiplies z = [x, 1, h] (or [x, h] without biases) by:
-    (K, H) matrices, K = input + 1 + hidden; for GRU also the n gate's input part (acting on
-    [x, 1]) and hidden part (acting on [1, h])."""
-    h = w_hh.shape[1]
-    bias = b_ih is not None
-    if mode != "GRU":
-        parts = [w_ih, _col(b_ih + b_hh), w_hh] if bias else [w_ih, w_hh]
-        w = ops.cat(parts, 1)                                   # (G, K)
-        return tuple(ops.transpose(w[k * h:(k + 1) * h], 0, 1) for k in range(_GATES[mode]))
-    rz = slice(0, 2 * h)
-    parts = [w_ih[rz], _col(b_ih[rz] + b_hh[rz]), w_hh[rz]] if bias else [w_ih[rz], w_hh[rz]]
-    w_rz = ops.cat(parts, 1)                                    # (2H, K)
-    n = slice(2 * h, 3 * h)
-    w_nx = ops.cat([w_ih[n], _col(b_ih[n])], 1) if bias else w_ih[n]   # (H, in + 1)
-    w_nh = ops.cat([_col(b_hh[n]), w_hh[n]], 1) if bias else w_hh[n]   # (H, 1 + H)
-    return (ops.transpose(w_rz[:h], 0, 1), ops.transpose(w_rz[h:], 0, 1),
-            ops.transpose(w_nx, 0, 1), ops.transpose(w_nh, 0, 1))
-
-
-def _step(mode, weights, pieces, state):
-    """One time step: `pieces` are the input parts of z (input, and the ones column when there
-    are biases), `state` is (h,) or (h, c). Returns the new state."""
-    h = state[0]
-    z = ops.cat(pieces + [h], 1)                                # (B, K)
-    if mode == "RNN_TANH":
-        return (ops.tanh(z @ weights[0]),)
-    if mode == "RNN_RELU":
-        return (ops.relu(z @ weights[0]),)
-    if mode == "LSTM":
-        wi, wf, wg, wo = weights
-        c = ops.sigmoid(z @ wf) * state[1] + ops.sigmoid(z @ wi) * ops.tanh(z @ wg)
-        return ops.sigmoid(z @ wo) * ops.tanh(c), c
-    wr, wz, wnx, wnh = weights
-    k = z.shape[1]                              # z[:, :kx] is [x, 1], z[:, k - kh:] is [1, h]
-    kx, kh = wnx.shape[0], wnh.shape[0]
-    n = ops.tanh(z[:, :kx] @ wnx + ops.sigmoid(z @ wr) * (z[:, k - kh:] @ wnh))
-    zg = ops.sigmoid(z @ wz)
-    return (n + zg * (h - n),)                                  # (1 - z) n + z h
+def _run(mode, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse=False):
+    """One layer, one direction over x (T, B, in): the outputs (T, B, H), h_n and c_n."""
+    steps = np.shape(x)[0]
+    y = ops.recurrence(F.linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, mode, reverse)
+    hs = y[:steps] if mode == "LSTM" else y
+    return hs, hs[0 if reverse else steps - 1], (y[steps] if mode == "LSTM" else None)
 
 
 def _check_size(what, got, want):
@@ -88,7 +46,7 @@ class RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        gates = _GATES[mode] * hidden_size
+        gates = GATES[mode] * hidden_size
         dirs = 2 if bidirectional else 1
         for layer in range(num_layers):
             for sfx in ("", "_reverse")[:dirs]:
@@ -118,7 +76,7 @@ class RNNBase(Module):
         names = ("h_0", "c_0") if self.mode == "LSTM" else ("h_0",)
         if hx is None:
             zero = np.zeros((batch, self.hidden_size), dtype)
-            return [(zero,) * len(names)] * want[0]
+            return [(zero, zero if self.mode == "LSTM" else None)] * want[0]
         hx = tuple(hx) if self.mode == "LSTM" else (hx,)
         if len(hx) != len(names):
             raise ValueError(f"expected hx = (h_0, c_0), got {len(hx)} tensors")
@@ -126,8 +84,9 @@ class RNNBase(Module):
         for name, s in zip(names, hx):
             _check_size(f"hidden state {name}", np.shape(s),
                         want if batched else want[:1] + want[2:])
-            states.append(s if batched else ops.unsqueeze(s, 1))
-        return [tuple(s[i] for s in states) for i in range(want[0])]
+            states.append(s if batched else ops.unsqueeze(s, 1))   # (L, H) -> (L, 1, H)
+        return [(states[0][i], states[1][i] if len(states) == 2 else None)
+                for i in range(want[0])]
 
     def forward(self, input, hx=None):
         """input (T, B, input_size), or (B, T, input_size) with batch_first, or unbatched
@@ -149,40 +108,32 @@ class RNNBase(Module):
         dtype = np.result_type(getattr(input, "dtype", np.float32), self.weight_ih_l0.dtype)
         states = self._initial_states(hx, batch, batched, dtype)
         dirs = 2 if self.bidirectional else 1
-        if self.bias:                                          # the ones stand for the biases
-            input = ops.cat([input, np.ones((steps, batch, 1), dtype)], 2)  # (T, B, in + 1)
-        ones = [np.ones((batch, 1), dtype)] if self.bias else []
-        pieces = [[input[t]] for t in range(steps)]
-        finals, outputs = [], None
+        finals = []
         for layer in range(self.num_layers):
-            outputs = [[None] * dirs for _ in range(steps)]
+            outs = []
             for d, sfx in enumerate(("", "_reverse")[:dirs]):
-                weights = _prepare(self.mode, *self._layer_params(layer, sfx))
-                state = states[layer * dirs + d]
-                for t in (reversed(range(steps)) if d else range(steps)):
-                    state = _step(self.mode, weights, pieces[t], state)
-                    outputs[t][d] = state[0]
-                finals.append(state)
+                hs, h_n, c_n = _run(self.mode, input, *self._layer_params(layer, sfx),
+                                    *states[layer * dirs + d], reverse=d == 1)
+                outs.append(hs)
+                finals.append((h_n, c_n))
+            input = ops.cat(outs, 2) if dirs == 2 else outs[0]      # (T, B, dirs * H)
             if layer < self.num_layers - 1 and self.dropout and self.training:
-                outputs = [[F.dropout(h, self.dropout, True) for h in o] for o in outputs]
-            pieces = [o + ones for o in outputs]
-        out = ops.cat([h for o in outputs for h in o], 1)     # (B, T * dirs * H)
-        out = ops.reshape(out, (batch, steps, dirs * self.hidden_size))
+                input = F.dropout(input, self.dropout, True)
+        out = input
         if not batched:
-            out = ops.reshape(out, (steps, dirs * self.hidden_size))
-        elif not self.batch_first:
-            out = ops.transpose(out, 0, 1)                     # (B, T, .) -> (T, B, .)
-        result = tuple(self._stack_finals([f[k] for f in finals], batched)
-                       for k in range(len(finals[0])))
-        return out, (result if self.mode == "LSTM" else result[0])
+            out = ops.squeeze(out, 1)                          # (T, 1, .) -> (T, .)
+        elif self.batch_first:
+            out = ops.transpose(out, 0, 1)                     # (T, B, .) -> (B, T, .)
+        h_n = self._stack_finals([f[0] for f in finals], batched)
+        if self.mode != "LSTM":
+            return out, h_n
+        return out, (h_n, self._stack_finals([f[1] for f in finals], batched))
 
-    def _stack_finals(self, hs, batched):
-        """(layers * dirs) states of shape (B, H) as (layers * dirs, B, H)."""
-        n = len(hs)
-        h = ops.cat(hs, 1)                                      # (B, n * H)
-        if not batched:
-            return ops.reshape(h, (n, self.hidden_size))
-        return ops.transpose(ops.reshape(h, (-1, n, self.hidden_size)), 0, 1)
+    @staticmethod
+    def _stack_finals(states, batched):
+        """(layers * dirs) states (B, H) as (layers * dirs, B, H), unbatched (layers * dirs,
+        H)."""
+        return ops.stack(states, 0) if batched else ops.cat(states, 0)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -238,7 +189,7 @@ class RNNCellBase(Module):
         super().__init__()
         self.mode, self.input_size, self.hidden_size, self.bias = (mode, input_size,
                                                                    hidden_size, bias)
-        gates = _GATES[mode] * hidden_size
+        gates = GATES[mode] * hidden_size
         self.weight_ih = empty_parameter((gates, input_size), dtype)
         self.weight_hh = empty_parameter((gates, hidden_size), dtype)
         self.register_parameter("bias_ih", empty_parameter((gates,), dtype) if bias else None)
@@ -258,24 +209,22 @@ class RNNCellBase(Module):
         if not batched:
             input = ops.unsqueeze(input, 0)                    # (in,) -> (1, in)
         batch = np.shape(input)[0]
-        dtype = np.result_type(getattr(input, "dtype", np.float32), self.weight_ih.dtype)
-        n = 2 if self.mode == "LSTM" else 1
+        lstm = self.mode == "LSTM"
         if hx is None:
-            state = (np.zeros((batch, self.hidden_size), dtype),) * n
+            state = (None, None)
         else:
-            state = tuple(hx) if n == 2 else (hx,)
+            state = tuple(hx) if lstm else (hx, None)
             want = (batch, self.hidden_size) if batched else (self.hidden_size,)
-            for s in state:
+            for s in state[:2 if lstm else 1]:
                 _check_size("hidden state", np.shape(s), want)
             if not batched:
-                state = tuple(ops.unsqueeze(s, 0) for s in state)
-        pieces = [input, np.ones((batch, 1), dtype)] if self.bias else [input]
-        weights = _prepare(self.mode, self.weight_ih, self.weight_hh, self.bias_ih,
-                           self.bias_hh)
-        state = _step(self.mode, weights, pieces, state)
+                state = tuple(s if s is None else ops.unsqueeze(s, 0) for s in state)
+        x = ops.unsqueeze(input, 0)                            # one time step: (1, B, in)
+        _, h, c = _run(self.mode, x, self.weight_ih, self.weight_hh, self.bias_ih,
+                       self.bias_hh, *state)
         if not batched:
-            state = tuple(ops.squeeze(s, 0) for s in state)
-        return state if n == 2 else state[0]
+            h, c = ops.squeeze(h, 0), (c if c is None else ops.squeeze(c, 0))
+        return (h, c) if lstm else h
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

@@ -1,0 +1,212 @@
+"""The recurrence of an RNN, LSTM or GRU layer over a whole sequence, as one primitive.
+
+    recurrence(xw, w_hh, b_hh, h0, c0, mode, reverse)
+
+xw (T, B, G) holds every step's input projection x_t W_ih^T + b_ih (one matmul outside, whose
+VJP then gives dW_ih as one GEMM too), G = gates * H in PyTorch's gate order (LSTM i, f, g, o;
+GRU r, z, n). Step t computes gh = h W_hh^T + b_hh and the cell:
+
+    RNN_TANH / RNN_RELU  h = act(xw_t + gh)
+    LSTM                 i, f, g, o = s, s, tanh, s of xw_t + gh;  c = f c + i g;  h = o tanh(c)
+    GRU                  r, z = s(xw_t + gh) (first 2H);  n = tanh(xw_n + r gh_n);  h = n + z (h - n)
+
+The output is (T, B, H), the hidden state after each step in time order (with `reverse` the
+steps run from T-1 down to 0); LSTM appends c_n: (T + 1, B, H).
+
+Forward and backpropagation through time are NumPy loops with one GEMM per step; the gradients
+of W_hh and b_hh are single reductions over the whole sequence after the loop, as in PyTorch's
+fused kernels (a per-step formulation on the tape would accumulate a full weight gradient every
+step). One BPTT serves the VJPs of all five inputs. Called with Tensors (create_graph=True),
+the VJP instead differentiates `recurrence_steps`, the same recurrence composed of primitives,
+so derivatives of every order exist.
+"""
+import numpy as np
+
+from autograd.engine import grad, primitive
+from autograd.tensor import Tensor
+from . import elementwise as ew
+from . import shape as sh
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _sigmoid(x):
+    return np.tanh(x * 0.5) * 0.5 + 0.5               # stable for any x, one transcendental
+
+
+def _order(steps, reverse):
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _previous(states, first, reverse):
+    """The state before each step, in time order, from the states after each: (T, B, H)."""
+    if reverse:
+        return np.concatenate([states[1:], first[None]])
+    return np.concatenate([first[None], states[:-1]])
+
+
+def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
+    """Run the cell over time. Returns the hidden states, the gate activations (LSTM: i, f,
+    g, o; GRU: r, z, n), per-step extras (LSTM: c; GRU: W_hn h + b_hn) and c_n."""
+    steps, batch, gates = xw.shape
+    n = w_hh.shape[1]
+    dtype = np.result_type(xw, w_hh, h0)
+    w_t = w_hh.T                                                          # (H, G)
+    hs = np.empty((steps, batch, n), dtype)
+    gated = mode in ("LSTM", "GRU")
+    acts = np.empty((steps, batch, gates), dtype) if gated else None
+    extra = np.empty((steps, batch, n), dtype) if gated else None
+    h, c = h0, c0
+    for t in _order(steps, reverse):
+        gh = h @ w_t
+        if b_hh is not None:
+            gh += b_hh
+        if mode == "LSTM":
+            a = acts[t]
+            np.add(xw[t], gh, out=a)
+            a[:, :2 * n] = _sigmoid(a[:, :2 * n])                            # i, f
+            a[:, 2 * n:3 * n] = np.tanh(a[:, 2 * n:3 * n])                   # g
+            a[:, 3 * n:] = _sigmoid(a[:, 3 * n:])                            # o
+            c = extra[t] = a[:, n:2 * n] * c + a[:, :n] * a[:, 2 * n:3 * n]
+            h = a[:, 3 * n:] * np.tanh(c)
+        elif mode == "GRU":
+            a = acts[t]
+            a[:, :2 * n] = _sigmoid(xw[t, :, :2 * n] + gh[:, :2 * n])      # r, z
+            extra[t] = gh[:, 2 * n:]
+            a[:, 2 * n:] = np.tanh(xw[t, :, 2 * n:] + a[:, :n] * extra[t])  # n
+            h = a[:, 2 * n:] + a[:, n:2 * n] * (h - a[:, 2 * n:])
+        elif mode == "RNN_TANH":
+            h = np.tanh(xw[t] + gh)
+        else:
+            h = np.maximum(xw[t] + gh, 0)
+        hs[t] = h
+    return hs, acts, extra, c
+
+
+def _backward(g, xw, w_hh, h0, c0, mode, reverse, hs, acts, extra):
+    """BPTT: the gradients of (xw, w_hh, b_hh, h0, c0) given the output gradient g."""
+    steps, batch, gates = xw.shape
+    n = w_hh.shape[1]
+    dtype = hs.dtype
+    d_xw = np.empty((steps, batch, gates), dtype)          # d(pre-activation from the input)
+    d_gh = d_xw if mode != "GRU" else np.empty_like(d_xw)  # d(h W_hh^T + b_hh)
+    dh = np.zeros((batch, n), dtype)
+    dc = np.array(g[steps], dtype) if mode == "LSTM" else None
+    if mode == "LSTM":
+        c_prev = _previous(extra, c0, reverse)
+    if mode == "GRU":
+        h_prev = _previous(hs, h0, reverse)
+    for t in _order(steps, not reverse):
+        dh += g[t]
+        if mode == "LSTM":
+            a = acts[t]
+            i, f, gg, o = (a[:, k * n:(k + 1) * n] for k in range(4))
+            tc = np.tanh(extra[t])
+            dc += dh * o * (1 - tc * tc)
+            d = d_xw[t]
+            d[:, :n] = dc * gg * i * (1 - i)                                 # s' = s (1 - s)
+            d[:, n:2 * n] = dc * c_prev[t] * f * (1 - f)
+            d[:, 2 * n:3 * n] = dc * i * (1 - gg * gg)                       # tanh' = 1 - tanh^2
+            d[:, 3 * n:] = dh * tc * o * (1 - o)
+            dc *= f
+        elif mode == "GRU":
+            a = acts[t]
+            r, z, nn_ = a[:, :n], a[:, n:2 * n], a[:, 2 * n:]
+            dn = dh * (1 - z) * (1 - nn_ * nn_)
+            d_xw[t, :, 2 * n:] = dn
+            d_gh[t, :, 2 * n:] = dn * r
+            d_xw[t, :, :n] = dn * extra[t] * r * (1 - r)
+            d_xw[t, :, n:2 * n] = dh * (h_prev[t] - nn_) * z * (1 - z)
+            d_gh[t, :, :2 * n] = d_xw[t, :, :2 * n]
+            dh = dh * z
+        elif mode == "RNN_TANH":
+            d_xw[t] = dh * (1 - hs[t] * hs[t])
+        else:
+            d_xw[t] = dh * (hs[t] > 0)
+        if mode == "GRU":
+            dh += d_gh[t] @ w_hh
+        else:
+            dh = d_gh[t] @ w_hh
+    flat = d_gh.reshape(steps * batch, gates)
+    prev = (h_prev if mode == "GRU" else _previous(hs, h0, reverse)).reshape(steps * batch, n)
+    return d_xw, flat.T @ prev, flat.sum(0), dh, dc
+
+
+@primitive
+def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False):
+    hs, acts, extra, c_n = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse)
+    y = np.concatenate([hs, c_n[None]]) if mode == "LSTM" else hs
+    memo = {}
+
+    def vjp(k):
+        def gk(g, y, *xs):
+            if isinstance(g, Tensor):                   # create_graph: differentiate the steps
+                out = recurrence_steps(*xs, mode=mode, reverse=reverse)
+                return grad(out, xs[k], g, create_graph=True)[0]
+            if memo.get("g") is not g:                  # one BPTT for all inputs
+                memo["g"], memo["grads"] = g, _backward(g, xw, w_hh, h0, c0, mode, reverse,
+                                                        hs, acts, extra)
+            return memo["grads"][k]
+        return gk
+    return y, tuple(None if x is None else vjp(k)
+                    for k, x in enumerate((xw, w_hh, b_hh, h0, c0)))
+
+
+def _step(xw_t, h, c, w_t, b_hh, mode, n):
+    """One step of the recurrence composed of primitives: the new (h, c)."""
+    gh = h @ w_t if b_hh is None else h @ w_t + b_hh
+    if mode == "LSTM":
+        pre = xw_t + gh
+        i, f, o = (ew.sigmoid(pre[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
+        c = f * c + i * ew.tanh(pre[:, 2 * n:3 * n])
+        return o * ew.tanh(c), c
+    if mode == "GRU":
+        r = ew.sigmoid(xw_t[:, :n] + gh[:, :n])
+        z = ew.sigmoid(xw_t[:, n:2 * n] + gh[:, n:2 * n])
+        new = ew.tanh(xw_t[:, 2 * n:] + r * gh[:, 2 * n:])
+        return new + z * (h - new), None
+    act = ew.tanh if mode == "RNN_TANH" else ew.relu
+    return act(xw_t + gh), None
+
+
+def recurrence_steps(xw, w_hh, b_hh, h0, c0=None, mode="RNN_TANH", reverse=False):
+    """The same function as `recurrence`, one primitive per operation of each step: the
+    reference for the fused primitive and the path of its higher derivatives."""
+    steps = np.shape(xw)[0]
+    n = np.shape(w_hh)[1]
+    w_t = sh.transpose(w_hh, 0, 1)                                        # (G, H) -> (H, G)
+    outs = [None] * steps
+    h, c = h0, c0
+    for t in _order(steps, reverse):
+        h, c = _step(xw[t], h, c, w_t, b_hh, mode, n)
+        outs[t] = sh.unsqueeze(h, 0)                                      # (B, H) -> (1, B, H)
+    if mode == "LSTM":
+        outs.append(sh.unsqueeze(c, 0))
+    return sh.cat(outs, 0)
+
+
+def recurrence(xw, w_hh, b_hh=None, h0=None, c0=None, mode="RNN_TANH", reverse=False):
+    """Run a recurrent cell over the sequence of input projections xw (T, B, G): see the
+    module docstring. h0 (and c0 for LSTM) (B, H) default to zeros. Returns (T, B, H), LSTM
+    (T + 1, B, H) with c_n last."""
+    if mode not in GATES:
+        raise ValueError(f"recurrence: mode must be one of {list(GATES)}, got {mode!r}")
+    xw_shape, w_shape = np.shape(xw), np.shape(w_hh)
+    if len(w_shape) != 2 or w_shape[0] != GATES[mode] * w_shape[1]:
+        raise ValueError(f"recurrence: {mode} needs w_hh of shape ({GATES[mode]} * H, H), got "
+                         f"{w_shape}")
+    if len(xw_shape) != 3 or xw_shape[2] != w_shape[0] or xw_shape[0] == 0:
+        raise ValueError(f"recurrence: xw must be (T >= 1, B, {w_shape[0]}), got {xw_shape}")
+    state = xw_shape[1:2] + w_shape[1:]
+    dtype = np.result_type(getattr(xw, "dtype", np.float32), getattr(w_hh, "dtype", np.float32))
+    if b_hh is not None and np.shape(b_hh) != w_shape[:1]:
+        raise ValueError(f"recurrence: b_hh must be {w_shape[:1]}, got {np.shape(b_hh)}")
+    h0 = np.zeros(state, dtype) if h0 is None else h0
+    if mode == "LSTM" and c0 is None:
+        c0 = np.zeros(state, dtype)
+    for name, s in (("h0", h0), ("c0", c0)):
+        if s is not None and np.shape(s) != state:
+            raise ValueError(f"recurrence: {name} must be {state}, got {np.shape(s)}")
+    if mode != "LSTM" and c0 is not None:
+        raise ValueError(f"recurrence: c0 is only for LSTM, not {mode}")
+    return _recurrence(xw, w_hh, b_hh, h0, c0, mode=mode, reverse=reverse)
