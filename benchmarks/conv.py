@@ -2,9 +2,8 @@
 behind the design of ops/conv.py: W4f forward alone, W4c the col2im scatter (numba kernel
 against a NumPy loop over kernel offsets; PyTorch's is F.fold).
 
-`python -m benchmarks.conv --memory` prints the peak RSS of 20 LeNet steps, each framework in
-a fresh process."""
-import argparse
+`python -c "import benchmarks.conv as c; c.memory()"` prints the peak RSS of 20 LeNet steps,
+each framework in a fresh process."""
 import resource
 import subprocess
 import sys
@@ -228,25 +227,21 @@ def _rss_mib():
 
 
 def lenet_peak(impl):
-    """Run 20 LeNet steps of `impl`; print the RSS before them and the peak RSS, in MiB."""
+    """Print, in MiB, the RSS of `impl` before its first LeNet step (imports and data), after it
+    (kernels loaded, buffers allocated once) and the peak over 20 more steps."""
     step = {"tapegrad": w3_tapegrad, "torch": w3_torch}[impl]()
     before = _rss_mib()
+    step()
+    first = _rss_mib()
     for _ in range(20):
         step()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{impl}: RSS before the steps {before:.0f} MiB, peak {peak:.0f} MiB, "
-          f"the steps add {peak - before:.0f} MiB")
+    print(f"{impl}: RSS before the first step {before:.0f} MiB, after it {first:.0f} MiB, "
+          f"peak over 20 more {peak:.0f} MiB")
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.conv", description=__doc__)
-    p.add_argument("--memory", action="store_true", help="peak RSS of 20 LeNet steps")
-    if not p.parse_args(argv).memory:
-        p.error("use `python -m benchmarks --only W3,W4,W5` for timings, or --memory")
+def memory():
+    """lenet_peak of each framework, each in a fresh process."""
     for impl in ("tapegrad", "torch"):
         code = f"from benchmarks.conv import lenet_peak; lenet_peak({impl!r})"
         subprocess.run([sys.executable, "-c", code], check=True)
-
-
-if __name__ == "__main__":
-    main()
