@@ -3,6 +3,9 @@ networks, init, utilities, and safe save/load of state dicts. `import nn.functio
 from .module import Module, Parameter, RemovableHandle
 from .containers import Identity, Sequential, ModuleList, ModuleDict
 from .linear import Linear, Bilinear, Flatten, Unflatten
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d)
 from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Sigmoid, Tanh,
                          Hardtanh, Softplus, Softmax, LogSoftmax)
 from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss,
