@@ -186,9 +186,14 @@ def run_both(case, seed=0):
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
-def test_matches_pytorch(case):
+def test_matches_pytorch(case, tmp_path):
     ours, theirs = run_both(case)
     assert repr(ours) == repr(theirs)
+    nn.save(ours.state_dict(), tmp_path / "layer.npz")          # state dict round trip
+    fresh = case.build(nn).double()
+    fresh.load_state_dict(nn.load(tmp_path / "layer.npz"))
+    for (k, v), (k2, w) in zip(ours.state_dict().items(), fresh.state_dict().items()):
+        assert k == k2 and v.tobytes() == w.tobytes()
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "Loss" not in c.id and c.train
