@@ -39,13 +39,13 @@ def erf(x):
 
 
 @njit(cache=True, fastmath=True)
-def normalize(x3, eps):
-    """x3 (A, B, L) normalized over A and L for each b: returns xhat (A, B, L) in x3's dtype
-    and the mean and biased variance (B,), accumulated in float64. Each b's slice is read
-    from memory once and revisited in cache."""
+def normalize(x3, eps, scale, shift):
+    """y = (x3 - mean) / sqrt(var + eps) * scale[b] + shift[b], the mean and biased variance
+    taken over A and L of x3 (A, B, L) for each b. Returns y in x3's dtype and the mean and
+    variance (B,) in float64. Each b's slice is read from memory once, then from cache."""
     n_a, n_b, n_l = x3.shape
     m = n_a * n_l
-    xhat = np.empty_like(x3)
+    y = np.empty_like(x3)
     mean, var = np.empty(n_b), np.empty(n_b)
     for b in range(n_b):
         s = 0.0
@@ -58,31 +58,50 @@ def normalize(x3, eps):
             for i in range(n_l):
                 d = x3[a, b, i] - mu
                 q += d * d
-        inv = 1.0 / math.sqrt(q / m + eps)
+        k = scale[b] / math.sqrt(q / m + eps)
         for a in range(n_a):
             for i in range(n_l):
-                xhat[a, b, i] = (x3[a, b, i] - mu) * inv
+                y[a, b, i] = (x3[a, b, i] - mu) * k + shift[b]
         mean[b], var[b] = mu, q / m
-    return xhat, mean, var
+    return y, mean, var
 
 
 @njit(cache=True, fastmath=True)
-def normalize_backward(d3, xhat3, scale):
-    """scale[b] (d - mean(d) - xhat mean(d xhat)), the means over A and L of each b: the input
-    gradient of normalization for d = dL/dxhat (or, with scale = weight inv, for d = g)."""
+def normalize_backward(d3, x3, mean, inv, scale, out):
+    """out = scale[b] (d - mean(d) - xhat mean(d xhat)) with xhat = (x3 - mean[b]) inv[b], the
+    means over A and L of each b: the input gradient of normalization for d = dL/dxhat (or,
+    with scale = weight inv, for d = g). Writes and returns `out`, shaped like d3."""
     n_a, n_b, n_l = d3.shape
     m = n_a * n_l
-    out = np.empty_like(d3)
     for b in range(n_b):
+        mu, iv = mean[b], inv[b]
         s1 = 0.0
         s2 = 0.0
         for a in range(n_a):
             for i in range(n_l):
                 s1 += d3[a, b, i]
-                s2 += d3[a, b, i] * xhat3[a, b, i]
+                s2 += d3[a, b, i] * (x3[a, b, i] - mu)
         s1 /= m
-        s2 /= m
+        s2 *= iv * iv / m
         for a in range(n_a):
             for i in range(n_l):
-                out[a, b, i] = scale[b] * (d3[a, b, i] - s1 - xhat3[a, b, i] * s2)
+                out[a, b, i] = scale[b] * (d3[a, b, i] - s1 - (x3[a, b, i] - mu) * s2)
     return out
+
+
+@njit(cache=True, fastmath=True)
+def centered_sums(g3, x3, mean):
+    """sum(g3) and sum(g3 (x3 - mean[b])) over A and L for each b, in float64: the bias and
+    (times inv) the weight gradient of batch_norm."""
+    n_a, n_b, n_l = g3.shape
+    s1, s2 = np.empty(n_b), np.empty(n_b)
+    for b in range(n_b):
+        mu = mean[b]
+        t1 = 0.0
+        t2 = 0.0
+        for a in range(n_a):
+            for i in range(n_l):
+                t1 += g3[a, b, i]
+                t2 += g3[a, b, i] * (x3[a, b, i] - mu)
+        s1[b], s2[b] = t1, t2
+    return s1, s2

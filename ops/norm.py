@@ -19,7 +19,7 @@ from . import elementwise as ew
 from . import reduce
 from . import shape as sh
 from ._util import unbroadcast
-from ._nn_kernels import normalize, normalize_backward
+from ._nn_kernels import centered_sums, normalize, normalize_backward
 
 
 def _check_param(p, name, shape, x_shape):
@@ -40,41 +40,50 @@ def _param_sum(pshape, *arrays):
 def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=False):
     """Normalize x, viewed as `view3` = (A, B, L), over A and L with its own statistics, or
     with the constant `stats` = (mean, var) of shape (B,); then scale and shift by weight and
-    bias viewed as `pshape`, which broadcasts against x viewed as `ashape` (`weight_on_b`: the
-    weight is one per b, as in batch_norm). Returns (y, vjps, mean, var), y shaped like x."""
+    bias viewed as `pshape`, which broadcasts against x viewed as `ashape`. `weight_on_b`:
+    weight and bias are one per b (batch_norm), applied inside the kernel.
+    Returns (y, vjps, mean, var), y shaped like x, mean and var (B,) in float64."""
     outer = x.shape
     x3 = x.reshape(view3)                                           # (outer) -> (A, B, L)
+    n_b = x3.shape[1]
+
+    def per_b(p, fill):
+        use = weight_on_b and p is not None
+        return np.reshape(p, -1).astype(x.dtype) if use else np.full(n_b, fill, x.dtype)
+    scale, shift = per_b(weight, 1), per_b(bias, 0)
     if stats is None:
-        xhat3, mu, var = normalize(x3, eps)
+        y3, mu, var = normalize(x3, eps, scale, shift)
     else:
-        mu, var = (np.asarray(s, x.dtype).reshape(-1) for s in stats)
-        xhat3 = x3 - mu[:, None]
-    inv = (1 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
-    if stats is not None:
-        xhat3 *= inv[:, None]
-    xhat = xhat3.reshape(ashape)                                    # (A, B, L) -> (ashape)
-    y = xhat if weight is None else xhat * np.reshape(weight, pshape)
-    if bias is not None and weight is not None:
-        y += np.reshape(bias, pshape)                               # y is ours: in place
-    elif bias is not None:
-        y = xhat + np.reshape(bias, pshape)
+        mu, var = (np.asarray(s, np.float64).reshape(-1) for s in stats)
+        k = (scale / np.sqrt(var + eps)).astype(x.dtype)
+        y3 = (x3 - mu.astype(x.dtype)[:, None]) * k[:, None] + shift[:, None]
+    inv = 1 / np.sqrt(var + eps)                                    # (B,) float64
+    mu_x, inv_x = mu.astype(x.dtype)[:, None], inv.astype(x.dtype)[:, None]
+    y = y3.reshape(ashape)                                          # (A, B, L) -> (ashape)
+    if not weight_on_b and weight is not None:                      # y3 is ours: in place
+        y *= np.reshape(weight, pshape)
+    if not weight_on_b and bias is not None:
+        y += np.reshape(bias, pshape)
 
     def parts(x):                       # (xhat, inv) of the Tensor x, as recorded ops
         x3 = sh.reshape(x, view3)                                   # (outer) -> (A, B, L)
         if stats is not None:
-            return (x3 - mu[:, None]) * inv[:, None], inv[:, None]
+            return (x3 - mu_x) * inv_x, inv_x
         x3 = x3 - reduce.mean(x3, (0, 2), True)
         iv = 1 / ew.sqrt(reduce.mean(x3 * x3, (0, 2), True) + eps)
         return x3 * iv, iv
 
     def gx(g, y, x, w, b):
         if not any(isinstance(v, Tensor) for v in (g, x, w)):     # NumPy: one kernel
-            scale = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
+            k = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
             d = g if w is None or weight_on_b else g.reshape(ashape) * np.reshape(w, pshape)
             d3 = np.reshape(d, view3)                               # (outer) -> (A, B, L)
+            out = np.empty(outer, d3.dtype)     # not a view: the engine keeps it as a .grad
             if stats is not None:
-                return (d3 * scale[:, None]).reshape(outer)
-            return normalize_backward(d3, xhat3, scale).reshape(outer)
+                np.multiply(d3, k.astype(x.dtype)[:, None], out=out.reshape(view3))
+            else:
+                normalize_backward(d3, x.reshape(view3), mu, inv, k, out.reshape(view3))
+            return out
         xh, iv = parts(x)
         d = sh.reshape(g, ashape)
         d = sh.reshape(d if w is None else d * sh.reshape(w, pshape), view3)
@@ -83,10 +92,14 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         return sh.reshape(d * iv, outer)
 
     def gw(g, y, x, w, b):              # sum of g xhat over the broadcast axes
-        if not isinstance(g, Tensor) and not isinstance(x, Tensor):
-            return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
-        xh = sh.reshape(parts(x)[0], ashape)
-        return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
+        if isinstance(g, Tensor) or isinstance(x, Tensor):
+            xh = sh.reshape(parts(x)[0], ashape)
+            return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
+        if weight_on_b:                 # sum g (x - mean) inv, without forming xhat
+            s2 = centered_sums(np.reshape(g, view3), x.reshape(view3), mu)[1]
+            return (s2 * inv).astype(w.dtype).reshape(w.shape)
+        xhat = ((x.reshape(view3) - mu_x) * inv_x).reshape(ashape)
+        return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
 
     def gb(g, y, x, w, b):
         if not isinstance(g, Tensor):

@@ -251,6 +251,21 @@ def test_cross_entropy_is_stable_at_extreme_logits(dtype):
     np.testing.assert_allclose(loss, [2e4, np.log(3), np.log(2)], rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_unshifted_path_keeps_float_accuracy(dtype):
+    """Large but safe logits (no shifted copy is made): as accurate as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-40, 40, (6, 7)).astype(dtype)
+    x[0] = [40, -40, 39.99, 0, 1, 2, 3]                # nearly tied large logits
+    x[1] = [-40, -40.5, -39, -41, -40, -40, -40]       # every logit very negative
+    t = np.array([0, 2, 3, 1, 4, 6])
+    tol = dict(rtol=2e-6, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    _compare(lambda x, t: F.cross_entropy(x, t, reduction="none"),
+             lambda x, t: torch.nn.functional.cross_entropy(x, t, reduction="none"),
+             [x, t], [True, False], torch, **tol)
+
+
 def test_binary_losses_are_stable_at_extremes():
     torch = pytest.importorskip("torch")
     x = np.array([-1e4, -50.0, 0.0, 50.0, 1e4])

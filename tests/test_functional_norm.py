@@ -38,19 +38,23 @@ def test_gradients(row):
 def test_kernels_match_numpy(shape, dtype):
     rng = np.random.default_rng(8)
     x, d = (rng.standard_normal(shape).astype(dtype) * 3 + 1 for _ in range(2))
-    scale = rng.random(shape[1]).astype(dtype)
-    mean, var = x.mean((0, 2)), x.var((0, 2))
-    xhat = (x - mean[:, None]) / np.sqrt(var[:, None] + 1e-3)
+    scale, shift = (rng.standard_normal(shape[1]).astype(dtype) for _ in range(2))
+    mean, var = x.mean((0, 2), dtype=np.float64), x.var((0, 2), dtype=np.float64)
+    inv = 1 / np.sqrt(var + 1e-3)
+    xhat = (x - mean[:, None]) * inv[:, None]
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    got = _nn_kernels.normalize(x, 1e-3)
-    for a, b in zip(got, (xhat, mean, var)):
+    y, got_mean, got_var = _nn_kernels.normalize(x, 1e-3, scale, shift)
+    assert y.dtype == dtype
+    for a, b in ((y, xhat * scale[:, None] + shift[:, None]), (got_mean, mean), (got_var, var)):
         np.testing.assert_allclose(a, b, **tol)
-    assert got[0].dtype == dtype
+    back = _nn_kernels.normalize_backward(d, x, mean, inv, scale, np.empty_like(d))
+    assert back.dtype == dtype
     expected = scale[:, None] * (d - d.mean((0, 2))[:, None]
                                  - xhat * (d * xhat).mean((0, 2))[:, None])
-    back = _nn_kernels.normalize_backward(d, xhat, scale)
-    assert back.dtype == dtype
     np.testing.assert_allclose(back, expected, **tol)
+    s1, s2 = _nn_kernels.centered_sums(d, x, mean)
+    np.testing.assert_allclose(s1, d.sum((0, 2)), **tol)
+    np.testing.assert_allclose(s2, (d * (x - mean[:, None])).sum((0, 2)), **tol)
 
 
 def _compare(ours, theirs, xs, torch, tol):
