@@ -17,19 +17,24 @@ from ._nn_kernels import scatter_add_rows
 def _linear(x, weight, bias):
     if np.ndim(weight) != 2 or np.ndim(x) < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"input {np.shape(x)} cannot be multiplied by weight {np.shape(weight)} "
-                         f"(expected weight (out_features, {np.shape(x)[-1:]}))")
+                         f"(expected weight (out_features, in_features) with in_features the "
+                         f"last dim of the input)")
     if bias is not None and np.shape(bias) != weight.shape[:1]:
         raise ValueError(f"bias of shape {np.shape(bias)} does not match weight {weight.shape}")
     y = np.matmul(x, weight.T)
     if bias is not None:
         y += bias
 
-    def flat(a, n):                      # (..., n) -> (prod(...), n)
-        return sh.reshape(a, (-1, n))
+    def flat(a, n):                      # (..., n) -> (prod(...), n); no view when 2-D
+        return a if np.ndim(a) == 2 else sh.reshape(a, (-1, n))
+
+    def gx(g, y, x, w, b):
+        gx = flat(g, n_out) @ w
+        return gx if np.ndim(x) == 2 else sh.reshape(gx, x.shape)   # (prod(...), in) -> x
 
     n_out, n_in = weight.shape
     # d(x W^T + b): dx = g W, dW = g^T x (over all leading dims), db = sum of g
-    return y, (lambda g, y, x, w, b: sh.reshape(flat(g, n_out) @ w, x.shape),
+    return y, (gx,
                lambda g, y, x, w, b: sh.transpose(flat(g, n_out), 0, 1) @ flat(x, n_in),
                lambda g, y, x, w, b: reduce.sum(flat(g, n_out), 0))
 
