@@ -20,6 +20,8 @@ from .module import Module, check_features, empty_parameter
 def _run(mode, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse=False):
     """One layer, one direction over x (T, B, in): the outputs (T, B, H), h_n and c_n."""
     steps = np.shape(x)[0]
+    if b_ih is not None and mode != "GRU":     # both biases add to the pre-activation: once
+        b_ih, b_hh = b_ih + b_hh, None         # (GRU's b_hn sits inside r * (W_hn h + b_hn))
     y = ops.recurrence(F.linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, mode, reverse)
     hs = y[:steps] if mode == "LSTM" else y
     return hs, hs[0 if reverse else steps - 1], (y[steps] if mode == "LSTM" else None)

@@ -30,8 +30,12 @@ from . import shape as sh
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _sigmoid(x):
-    return np.tanh(x * 0.5) * 0.5 + 0.5               # stable for any x, one transcendental
+def _sigmoid_(v):
+    """v = sigmoid(v) in place, as tanh(v / 2) / 2 + 1 / 2: stable for any v."""
+    v *= 0.5
+    np.tanh(v, out=v)
+    v *= 0.5
+    v += 0.5
 
 
 def _order(steps, reverse):
@@ -46,40 +50,55 @@ def _previous(states, first, reverse):
 
 
 def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
-    """Run the cell over time. Returns the hidden states, the gate activations (LSTM: i, f,
-    g, o; GRU: r, z, n), per-step extras (LSTM: c; GRU: W_hn h + b_hn) and c_n."""
+    """Run the cell over time. Returns the hidden states (T, B, H), the gate activations
+    (LSTM: i, f, g, o; GRU: r, z, n), per-step extras (LSTM: c and tanh(c); GRU: W_hn h +
+    b_hn) and c_n. Everything is computed in place in preallocated arrays."""
     steps, batch, gates = xw.shape
     n = w_hh.shape[1]
     dtype = np.result_type(xw, w_hh, h0)
+    xw, w_hh, h, c = (None if v is None else np.asarray(v, dtype) for v in (xw, w_hh, h0, c0))
+    if b_hh is not None and mode != "GRU":       # fold the biases in once (GRU's b_hn is
+        xw = xw + b_hh                           # inside r * (W_hn h + b_hn))
     w_t = w_hh.T                                                          # (H, G)
     hs = np.empty((steps, batch, n), dtype)
-    gated = mode in ("LSTM", "GRU")
-    acts = np.empty((steps, batch, gates), dtype) if gated else None
-    extra = np.empty((steps, batch, n), dtype) if gated else None
-    h, c = h0, c0
+    acts = np.empty((steps, batch, gates), dtype) if mode in ("LSTM", "GRU") else hs
+    extra = tuple(np.empty((steps, batch, n), dtype)
+                  for _ in range({"LSTM": 2, "GRU": 1}.get(mode, 0)))
     for t in _order(steps, reverse):
-        gh = h @ w_t
-        if b_hh is not None:
-            gh += b_hh
+        a = acts[t]
+        if mode == "GRU":
+            gh = h @ w_t if b_hh is None else h @ w_t + b_hh
+            np.add(xw[t, :, :2 * n], gh[:, :2 * n], out=a[:, :2 * n])
+            _sigmoid_(a[:, :2 * n])                                           # r, z
+            ghn = extra[0][t]
+            ghn[...] = gh[:, 2 * n:]
+            new = a[:, 2 * n:]
+            np.multiply(a[:, :n], ghn, out=new)
+            new += xw[t, :, 2 * n:]
+            np.tanh(new, out=new)                                             # n
+            h_new = hs[t]
+            np.subtract(h, new, out=h_new)
+            h_new *= a[:, n:2 * n]
+            h_new += new                                                      # n + z (h - n)
+            h = h_new
+            continue
+        np.matmul(h, w_t, out=a)
+        a += xw[t]
         if mode == "LSTM":
-            a = acts[t]
-            np.add(xw[t], gh, out=a)
-            a[:, :2 * n] = _sigmoid(a[:, :2 * n])                            # i, f
-            a[:, 2 * n:3 * n] = np.tanh(a[:, 2 * n:3 * n])                   # g
-            a[:, 3 * n:] = _sigmoid(a[:, 3 * n:])                            # o
-            c = extra[t] = a[:, n:2 * n] * c + a[:, :n] * a[:, 2 * n:3 * n]
-            h = a[:, 3 * n:] * np.tanh(c)
-        elif mode == "GRU":
-            a = acts[t]
-            a[:, :2 * n] = _sigmoid(xw[t, :, :2 * n] + gh[:, :2 * n])      # r, z
-            extra[t] = gh[:, 2 * n:]
-            a[:, 2 * n:] = np.tanh(xw[t, :, 2 * n:] + a[:, :n] * extra[t])  # n
-            h = a[:, 2 * n:] + a[:, n:2 * n] * (h - a[:, 2 * n:])
+            _sigmoid_(a[:, :2 * n])                                           # i, f
+            np.tanh(a[:, 2 * n:3 * n], out=a[:, 2 * n:3 * n])                 # g
+            _sigmoid_(a[:, 3 * n:])                                           # o
+            c_new, tc = extra[0][t], extra[1][t]
+            np.multiply(a[:, n:2 * n], c, out=c_new)
+            c_new += a[:, :n] * a[:, 2 * n:3 * n]                             # f c + i g
+            np.tanh(c_new, out=tc)
+            np.multiply(a[:, 3 * n:], tc, out=hs[t])                          # o tanh(c)
+            c = c_new
         elif mode == "RNN_TANH":
-            h = np.tanh(xw[t] + gh)
+            np.tanh(a, out=a)
         else:
-            h = np.maximum(xw[t] + gh, 0)
-        hs[t] = h
+            np.maximum(a, 0, out=a)
+        h = hs[t]
     return hs, acts, extra, c
 
 
@@ -93,7 +112,7 @@ def _backward(g, xw, w_hh, h0, c0, mode, reverse, hs, acts, extra):
     dh = np.zeros((batch, n), dtype)
     dc = np.array(g[steps], dtype) if mode == "LSTM" else None
     if mode == "LSTM":
-        c_prev = _previous(extra, c0, reverse)
+        c_prev = _previous(extra[0], c0, reverse)
     if mode == "GRU":
         h_prev = _previous(hs, h0, reverse)
     for t in _order(steps, not reverse):
@@ -101,7 +120,7 @@ def _backward(g, xw, w_hh, h0, c0, mode, reverse, hs, acts, extra):
         if mode == "LSTM":
             a = acts[t]
             i, f, gg, o = (a[:, k * n:(k + 1) * n] for k in range(4))
-            tc = np.tanh(extra[t])
+            tc = extra[1][t]
             dc += dh * o * (1 - tc * tc)
             d = d_xw[t]
             d[:, :n] = dc * gg * i * (1 - i)                                 # s' = s (1 - s)
@@ -115,7 +134,7 @@ def _backward(g, xw, w_hh, h0, c0, mode, reverse, hs, acts, extra):
             dn = dh * (1 - z) * (1 - nn_ * nn_)
             d_xw[t, :, 2 * n:] = dn
             d_gh[t, :, 2 * n:] = dn * r
-            d_xw[t, :, :n] = dn * extra[t] * r * (1 - r)
+            d_xw[t, :, :n] = dn * extra[0][t] * r * (1 - r)
             d_xw[t, :, n:2 * n] = dh * (h_prev[t] - nn_) * z * (1 - z)
             d_gh[t, :, :2 * n] = d_xw[t, :, :2 * n]
             dh = dh * z
