@@ -3,7 +3,7 @@
 A node is owned by the tensor it produced and by the nodes that consumed that tensor, so a
 graph lives exactly as long as some tensor needs it. There is no global list.
 """
-import heapq
+from heapq import heappop, heappush
 import inspect
 import itertools
 import sys
@@ -253,7 +253,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             pending[node] = pending[node] + g
         else:
             pending[node] = g
-            heapq.heappush(heap, (-node.seq, node))
+            heappush(heap, (-node.seq, node))
 
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -269,7 +269,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
         t_start = perf_counter()
     with set_grad_enabled(create_graph):
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             g = pending.pop(node)
             if node in wanted:
                 captured[node] = g
@@ -290,13 +290,19 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
                         gx = vjp(g, y, *xs)
                     else:
                         gx = _hooked_vjp(hooks, node, vjp, g, y, xs)
-                    if gx.shape != x.shape:
+                    data = x.data
+                    if gx.shape != data.shape:
                         raise RuntimeError(
                             f"{node.name}: VJP returned a gradient of shape {gx.shape} for input "
-                            f"{i} of shape {x.shape}")
-                    if gx.dtype != x.dtype:
-                        gx = ops.astype(gx, x.dtype)
-                    push(x, gx)
+                            f"{i} of shape {data.shape}")
+                    if gx.dtype is not data.dtype and gx.dtype != data.dtype:
+                        gx = ops.astype(gx, data.dtype)
+                    parent = x._node
+                    if parent is None or parent in pending:
+                        push(x, gx)
+                    else:                                   # the common case, inlined
+                        pending[parent] = gx
+                        heappush(heap, (-parent.seq, parent))
             if not retain_graph:
                 node.vjps = node.inputs = node.out = None
     if hooks:
