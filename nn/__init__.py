@@ -1,6 +1,7 @@
 """Neural-network layers in PyTorch's shape: Module, Parameter, containers, layers, recurrent
 networks, init, utilities, and safe save/load of state dicts. `import nn.functional as F`."""
-from .module import Module, Parameter, RemovableHandle
+from .parameter import Parameter
+from .module import Module, RemovableHandle
 from .containers import Identity, Sequential, ModuleList, ModuleDict
 from .linear import Linear, Bilinear, Flatten, Unflatten
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d

@@ -2,7 +2,8 @@
 reprs. `inplace` is accepted and ignored: results are always new tensors (see F)."""
 from . import functional as F
 from . import init
-from .module import Module, empty_parameter
+from .module import Module
+from .parameter import empty_parameter
 
 
 def _inplace(inplace):

@@ -6,7 +6,8 @@ import numpy as np
 
 from . import functional as F
 from . import init
-from .module import Module, empty_parameter
+from .module import Module
+from .parameter import empty_parameter
 
 
 def _tuple(value, n):

@@ -6,7 +6,8 @@ import numpy as np
 import ops
 from . import functional as F
 from . import init
-from .module import Module, check_features, empty_parameter
+from .module import Module
+from .parameter import check_features, empty_parameter
 
 
 class Linear(Module):

@@ -5,7 +5,8 @@ import numpy as np
 from autograd.tensor import Tensor
 from . import functional as F
 from . import init
-from .module import Module, check_features, empty_parameter
+from .module import Module
+from .parameter import check_features, empty_parameter
 
 
 def _ones_and_zeros(weight, bias):

@@ -14,7 +14,8 @@ import ops
 from ops.recurrence import GATES
 from . import functional as F
 from . import init
-from .module import Module, check_features, empty_parameter
+from .module import Module
+from .parameter import check_features, empty_parameter
 
 
 def _run(mode, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse=False):

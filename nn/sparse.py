@@ -4,7 +4,8 @@ import numpy as np
 from autograd.tensor import Tensor
 from . import functional as F
 from . import init
-from .module import Module, Parameter, empty_parameter
+from .module import Module
+from .parameter import Parameter, empty_parameter
 
 
 class Embedding(Module):

@@ -8,7 +8,7 @@ GRU r, z, n). Step t computes gh = h W_hh^T + b_hh and the cell:
 
     RNN_TANH / RNN_RELU  h = act(xw_t + gh)
     LSTM                 i, f, g, o = s, s, tanh, s of xw_t + gh;  c = f c + i g;  h = o tanh(c)
-    GRU                  r, z = s(xw_t + gh) (first 2H);  n = tanh(xw_n + r gh_n);  h = n + z (h - n)
+    GRU                  r, z = s(xw_t + gh)[:2H];  n = tanh(xw_n + r gh_n);  h = n + z (h - n)
 
 The output is (T, B, H), the hidden state after each step in time order (with `reverse` the
 steps run from T-1 down to 0); LSTM appends c_n: (T + 1, B, H).

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import autograd as ag
-import nn
 from nn import init
 
 
