@@ -13,6 +13,13 @@ def _index(idx, n, kind):
     return idx % n
 
 
+def _renumber(container, modules):
+    """Register `modules` as the container's children "0", "1", ... (replacing all)."""
+    container._modules.clear()
+    for i, m in enumerate(modules):
+        container.add_module(str(i), m)
+
+
 class Identity(Module):
     """Returns its input unchanged; any constructor arguments are ignored."""
 
@@ -54,9 +61,7 @@ class Sequential(Module):
                                                                        "Sequential")]]
         for key in chosen:
             del self._modules[key]
-        # renumber, as PyTorch does, so that the names stay 0..n-1
-        self.__dict__["_modules"] = dict(
-            (str(i), m) for i, m in enumerate(self._modules.values()))
+        _renumber(self, list(self._modules.values()))        # names stay 0..n-1, as PyTorch
 
     def __len__(self):
         return len(self._modules)
@@ -79,9 +84,7 @@ class Sequential(Module):
             raise IndexError(f"Sequential: index {index} is out of range for length {n}")
         mods = list(self._modules.values())
         mods.insert(index % (n + 1) if index < 0 else index, module)
-        self.__dict__["_modules"] = {}
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+        _renumber(self, mods)
         return self
 
     def forward(self, input):
@@ -110,7 +113,7 @@ class ModuleList(Module):
     def __delitem__(self, idx):
         mods = list(self._modules.values())
         del mods[idx if isinstance(idx, slice) else _index(idx, len(mods), "ModuleList")]
-        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(mods)}
+        _renumber(self, mods)
 
     def __len__(self):
         return len(self._modules)
@@ -133,8 +136,7 @@ class ModuleList(Module):
     def insert(self, index, module):
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self.__dict__["_modules"] = {}
-        self.extend(mods)
+        _renumber(self, mods)
 
     def __repr__(self):
         # PyTorch's compact form: runs of identical modules print once, as "(0-2): 3 x ..."

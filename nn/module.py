@@ -6,6 +6,7 @@ in the order they were assigned, and named exactly as PyTorch names them (`0.wei
 """
 import collections
 import itertools
+import weakref
 
 import numpy as np
 
@@ -87,6 +88,7 @@ class Module:
         d["_modules"] = {}
         d["_forward_pre_hooks"] = {}
         d["_forward_hooks"] = {}
+        d["_parents"] = []              # (weakref to a parent, name there): for error messages
 
     # ---- attribute registration ------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -102,21 +104,22 @@ class Module:
             if value is not None:
                 old = params[name]
                 want = f"a Parameter{_shape_of(old)}" if old is not None else "a Parameter"
-                raise TypeError(f"{self._get_name()}: cannot assign {type(value).__name__}"
+                raise TypeError(f"{self._where()}: cannot assign {type(value).__name__}"
                                 f"{_shape_of(value)} to parameter {name!r}: expected {want} "
                                 "or None (wrap the value in nn.Parameter)")
             params[name] = None
         elif isinstance(value, Module):
             self._forget(name, "_modules")
             modules[name] = value
+            value._note_parent(self, name)
         elif name in modules:
             if value is not None:
-                raise TypeError(f"{self._get_name()}: cannot assign {type(value).__name__} "
+                raise TypeError(f"{self._where()}: cannot assign {type(value).__name__} "
                                 f"to child module {name!r}: expected a Module or None")
             modules[name] = None
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"{self._get_name()}: cannot assign {type(value).__name__} "
+                raise TypeError(f"{self._where()}: cannot assign {type(value).__name__} "
                                 f"to buffer {name!r}: expected a Tensor or None")
             buffers[name] = value
         else:
@@ -130,6 +133,38 @@ class Module:
             if key != kind:
                 d[key].pop(name, None)
         d["_non_persistent"].discard(name)
+
+    def _note_parent(self, parent, name):
+        parents = self.__dict__["_parents"]
+        parents[:] = [(ref, n) for ref, n in parents if ref() is not parent]
+        parents.append((weakref.ref(parent), name))
+
+    def _where(self):
+        """This module's qualified name in the model that holds it (following the parents it
+        is still registered in) and its class, for error messages: "encoder.0 (Linear)"."""
+        names, m, seen = [], self, {id(self)}
+        while True:
+            for ref, name in reversed(m.__dict__.get("_parents", ())):
+                p = ref()
+                if p is not None and id(p) not in seen and p._modules.get(name) is m:
+                    names.append(name)
+                    seen.add(id(p))
+                    m = p
+                    break
+            else:
+                break
+        return f"{'.'.join(reversed(names))} ({self._get_name()})" if names else self._get_name()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_parents"] = []                  # weak references: rebuilt by the parent
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name, m in self._modules.items():
+            if m is not None:
+                m._note_parent(self, name)
 
     def __getattr__(self, name):
         # only called when ordinary lookup fails
@@ -192,6 +227,8 @@ class Module:
             raise KeyError(f"attribute {name!r} already exists")
         self._forget(name, "_modules")
         self._modules[name] = module
+        if module is not None:
+            module._note_parent(self, name)
 
     register_module = add_module
 

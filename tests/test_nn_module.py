@@ -1,7 +1,8 @@
 """Module, Parameter and the containers: registration, traversal, modes, hooks, repr,
 state dicts and the errors that name the module at fault."""
-import copy
 import collections
+import copy
+import pickle
 
 import numpy as np
 import pytest
@@ -123,6 +124,18 @@ def test_assigning_a_non_parameter_names_module_and_shapes():
         m.register_buffer("a.b", ag.tensor([1.0]))
     with pytest.raises(KeyError, match="already exists"):
         m.register_buffer("n_in", ag.tensor([1.0]))
+
+
+def test_assignment_errors_name_the_module_in_its_model_even_after_copying():
+    m = nn.Sequential(collections.OrderedDict(enc=model(), head=Affine(4, 1)))
+    for copied in (m, copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        with pytest.raises(TypeError, match=r"^enc\.0\.fc \(Affine\): cannot assign ndarray "
+                                            r"of shape \(4,\) to parameter 'bias'"):
+            copied.enc[0].fc.bias = np.zeros(4)
+    detached = m.head
+    del m.head                                       # no longer in the model: no stale name
+    with pytest.raises(TypeError, match=r"^Affine: cannot assign"):
+        detached.weight = 1.0
 
 
 def test_assignment_before_init_is_explained():
@@ -267,6 +280,8 @@ def test_sequential_indexing_slicing_and_editing():
     assert list(s._modules) == ["0", "1", "2", "3"]
     del s[1]
     assert list(s._modules) == ["0", "1", "2"] and s[1] is c
+    with pytest.raises(TypeError, match=r"^1 \(Affine\): cannot assign"):   # renumbered
+        s[1].weight = 0.0
     s.insert(0, b)
     assert s[0] is b and s[1] is a
     s[0] = c
