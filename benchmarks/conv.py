@@ -128,26 +128,26 @@ def w4_numpy(backward=True):
         if backward:
             g = np.ones_like(y)
             np.tensordot(g, win, axes=([0, 2, 3], [0, 2, 3]))            # dw (C_out, C, kh, kw)
-            cols = np.tensordot(w, g, axes=(0, 1))                        # (C, kh, kw, N, H, W)
-            _col2im_loop(cols.transpose(3, 0, 1, 2, 4, 5), xp.shape)
+            _col2im_loop(np.tensordot(w, g, axes=(0, 1)), xp.shape)      # (C, kh, kw, N, H, W)
     return step
 
 
 # ---- W4c: the col2im scatter alone (the input gradient of W4 after its GEMM) -----------------
 
 def _cols():
+    """Windows in ops.conv's layout: (C*kh*kw, N, Ho, Wo)."""
     rng = np.random.default_rng(0)
-    return rng.standard_normal((32, 64 * 9, 32, 32), dtype=np.float32)
+    return rng.standard_normal((64 * 9, 32, 32, 32), dtype=np.float32)
 
 
 def _col2im_loop(cols, padded_shape):
-    """col2im as a NumPy loop over kernel offsets: cols (N, C, kh, kw, Ho, Wo), stride 1, into
-    zeros(padded_shape), cropped by 1 (pad 1)."""
+    """col2im as a NumPy loop over kernel offsets: cols (C, kh, kw, N, Ho, Wo), stride 1, added
+    into zeros(padded_shape) (N, C, Hp, Wp), then cropped by 1 (pad 1)."""
     gxp = np.zeros(padded_shape, cols.dtype)
-    n, c, kh, kw, ho, wo = cols.shape
+    c, kh, kw, n, ho, wo = cols.shape
     for i in range(kh):
         for j in range(kw):
-            gxp[:, :, i:i + ho, j:j + wo] += cols[:, :, i, j]
+            gxp[:, :, i:i + ho, j:j + wo] += cols[:, i, j].transpose(1, 0, 2, 3)
     return gxp[:, :, 1:-1, 1:-1]
 
 
@@ -157,15 +157,16 @@ def w4c_tapegrad():
 
 
 def w4c_numpy():
-    cols = _cols().reshape(32, 64, 3, 3, 32, 32)
+    cols = _cols().reshape(64, 3, 3, 32, 32, 32)
     return lambda: _col2im_loop(cols, (32, 64, 34, 34))
 
 
 def w4c_torch():
+    """F.fold, PyTorch's col2im, in its layout (N, C*kh*kw, L)."""
     torch = torch_or_none()
     if torch is None:
         return None
-    cols = torch.from_numpy(_cols().reshape(32, 64 * 9, 32 * 32))
+    cols = torch.from_numpy(np.ascontiguousarray(_cols().reshape(576, 32, 1024).transpose(1, 0, 2)))
     return lambda: torch.nn.functional.fold(cols, (32, 32), 3, padding=1)
 
 

@@ -26,37 +26,38 @@ def _span(offset, stride, size, n_out):
 
 @njit(cache=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
-    """col[n, (c, i, j), oh, ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw], 0 outside x.
+    """col[(c, i, j), n, oh, ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw], 0 outside x.
 
-    x (N, C, H, W), col (N, C*kh*kw, Ho, Wo), both C-contiguous; returns col."""
+    x (N, C, H, W), col (C*kh*kw, N, Ho, Wo), both C-contiguous: the images of a row side by
+    side, so that one GEMM serves the whole batch. Returns col."""
     n_, c_, h_, w_ = x.shape
     ho, wo = col.shape[2], col.shape[3]
     step = np.uint64(sw)
-    for n in range(n_):
-        for c in range(c_):
-            for i in range(kh):
-                for j in range(kw):
-                    r = (c * kh + i) * kw + j
-                    lo, hi = _span(j * dw - pw, sw, w_, wo)
-                    first, lo_u = np.uint64(lo * sw + j * dw - pw), np.uint64(lo)
+    for c in range(c_):
+        for i in range(kh):
+            for j in range(kw):
+                r = (c * kh + i) * kw + j
+                lo, hi = _span(j * dw - pw, sw, w_, wo)
+                first, lo_u = np.uint64(lo * sw + j * dw - pw), np.uint64(lo)
+                for n in range(n_):
                     for oh in range(ho):
                         h = oh * sh - ph + i * dh
                         if h < 0 or h >= h_:
-                            col[n, r, oh, :] = 0
+                            col[r, n, oh, :] = 0
                             continue
-                        col[n, r, oh, :lo] = 0
+                        col[r, n, oh, :lo] = 0
                         for t in range(np.uint64(hi - lo)):
-                            col[n, r, oh, lo_u + t] = x[n, c, h, first + t * step]
-                        col[n, r, oh, hi:] = 0
+                            col[r, n, oh, lo_u + t] = x[n, c, h, first + t * step]
+                        col[r, n, oh, hi:] = 0
     return col
 
 
 @njit(cache=True)
 def col2im(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
-    """The adjoint of im2col: x = 0, then x[n, c, h, w] += col[n, (c, i, j), oh, ow] at every
+    """The adjoint of im2col: x = 0, then x[n, c, h, w] += col[(c, i, j), n, oh, ow] at every
     window position (h, w) of (oh, ow) inside x.
 
-    col (N, C*kh*kw, Ho, Wo), x (N, C, H, W), both C-contiguous; returns x."""
+    col (C*kh*kw, N, Ho, Wo), x (N, C, H, W), both C-contiguous; returns x."""
     n_, c_, h_, w_ = x.shape
     ho, wo = col.shape[2], col.shape[3]
     step = np.uint64(sw)
@@ -73,7 +74,7 @@ def col2im(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
                         if h < 0 or h >= h_:
                             continue
                         for t in range(np.uint64(hi - lo)):
-                            x[n, c, h, first + t * step] += col[n, r, oh, lo_u + t]
+                            x[n, c, h, first + t * step] += col[r, n, oh, lo_u + t]
     return x
 
 

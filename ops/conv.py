@@ -9,10 +9,10 @@ Three 2-D primitives, each made of the other two's VJPs, so derivatives of any o
     conv2d_weight(x, g)     the adjoint of conv2d in w: x's windows correlated with g
 
 1-D ops are 2-D ones of height 1. On arrays: a numba kernel (im2col) copies the windows of a
-few images at a time into a buffer of about _CHUNK_BYTES and one BLAS matmul contracts it with
-the weight; the weight gradient contracts the same windows with g; conv_transpose2d is a matmul
-with the weight followed by the numba col2im scatter, which beat a NumPy loop over kernel
-offsets (numbers in benchmarks/conv.py).
+chunk of images into a buffer of about _CHUNK_BYTES, laid out (C*kh*kw, images, Ho, Wo) so that
+one BLAS GEMM per chunk (per group) contracts it with the weight; the weight gradient contracts
+the same windows with g; conv_transpose2d is a GEMM with the weight followed by the numba col2im
+scatter, which beat a NumPy loop over kernel offsets (numbers in benchmarks/conv.py).
 """
 import collections
 
@@ -23,7 +23,7 @@ from . import reduce
 from . import shape as sh
 from ._kernels import col2im, im2col
 
-_CHUNK_BYTES = 4 << 20                 # an im2col buffer this size stays in cache
+_CHUNK_BYTES = 8 << 20                 # an im2col buffer this size stays in the L3 cache
 
 Geom = collections.namedtuple("Geom", ["stride", "padding", "dilation", "groups"])
 Geom.__doc__ = """Window geometry of a 2-D convolution: stride, padding (the low side; the high
@@ -32,29 +32,35 @@ side follows from the output size) and dilation as (height, width) pairs, and gr
 
 # ---- arrays ---------------------------------------------------------------------------------
 
-def _step(n, bytes_per_image):
-    """Images per chunk: as many as fit in _CHUNK_BYTES, at least one."""
-    return max(1, min(n, _CHUNK_BYTES // max(bytes_per_image, 1)))
+def _chunks(n, bytes_per_image):
+    """Slices of the batch holding as many images as fit in _CHUNK_BYTES, at least one."""
+    step = max(1, min(n, _CHUNK_BYTES // max(bytes_per_image, 1)))
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def _pointwise(k, geom, in_hw, out_hw):
-    """A 1x1 kernel at stride 1 without padding: the windows are the input itself."""
-    return k == (1, 1) and geom.stride == (1, 1) and geom.padding == (0, 0) and in_hw == out_hw
+def _buffer(rows, chunks, hw, dtype):
+    """view(nb) -> a C-contiguous (rows, nb, *hw) view of one buffer sized for the largest
+    chunk, so every chunk reuses the same memory."""
+    flat = np.empty(rows * (chunks[0].stop - chunks[0].start) * hw[0] * hw[1], dtype)
+    return lambda nb: flat[:rows * nb * hw[0] * hw[1]].reshape((rows, nb) + tuple(hw))
 
 
 def _windows(x, k, geom, out_hw):
-    """(images, windows) per chunk of the batch: windows (nb, C*kh*kw, Ho, Wo) of x[images],
-    in one buffer reused from chunk to chunk."""
-    n, c, h, w = x.shape
-    if _pointwise(k, geom, (h, w), out_hw):
-        yield slice(0, n), x
-        return
+    """(images, windows) per chunk of the batch: windows (C*kh*kw, nb, Ho, Wo) of x[images]."""
+    n, c = x.shape[:2]
     (kh, kw), (sh_, sw), (ph, pw), (dh, dw) = k, geom.stride, geom.padding, geom.dilation
-    step = _step(n, c * kh * kw * out_hw[0] * out_hw[1] * x.itemsize)
-    buf = np.empty((step, c * kh * kw) + tuple(out_hw), x.dtype)
-    for s in range(0, n, step):
-        e = min(s + step, n)
-        yield slice(s, e), im2col(x[s:e], kh, kw, sh_, sw, ph, pw, dh, dw, buf[:e - s])
+    chunks = _chunks(n, c * kh * kw * out_hw[0] * out_hw[1] * x.itemsize)
+    view = _buffer(c * kh * kw, chunks, out_hw, x.dtype)
+    for s in chunks:
+        yield s, im2col(x[s], kh, kw, sh_, sw, ph, pw, dh, dw, view(s.stop - s.start))
+
+
+def _by_group(a, groups):
+    """(N, C, *hw) as a C-contiguous (groups, C/groups, N * prod(hw)): channels first, the
+    layout of the windows."""
+    n, c = a.shape[:2]
+    t = a.reshape(n, groups, c // groups, -1).transpose(1, 2, 0, 3)  # (N, C, *hw) -> (g, C/g, N, L)
+    return np.ascontiguousarray(t).reshape(groups, c // groups, -1)   # -> (g, C/g, N*L)
 
 
 def _operands(*arrays):
@@ -69,24 +75,22 @@ def _correlate(x, w, geom, out_hw):
     """conv2d on arrays: x (N, C, H, W), w (C_out, C/g, kh, kw) -> (N, C_out, Ho, Wo)."""
     x, w = _operands(x, w)
     n, groups, (co, cg, kh, kw) = x.shape[0], geom.groups, w.shape
-    k, length = cg * kh * kw, out_hw[0] * out_hw[1]
-    wm = w.reshape(groups, co // groups, k)                 # (C_out, C/g, kh, kw) -> (g, C_out/g, K)
-    y = np.empty((n, groups, co // groups, length), x.dtype)
+    wm = w.reshape(groups, co // groups, -1)                # (C_out, C/g, kh, kw) -> (g, C_out/g, K)
+    y = np.empty((n, groups, co // groups, out_hw[0] * out_hw[1]), x.dtype)
     for s, col in _windows(x, (kh, kw), geom, out_hw):
-        np.matmul(wm, col.reshape(-1, groups, k, length), out=y[s])   # (nb, g, K, L)
+        yc = np.matmul(wm, col.reshape(groups, cg * kh * kw, -1))     # (g, C_out/g, nb*L)
+        y[s] = yc.reshape(groups, co // groups, s.stop - s.start, -1).transpose(2, 0, 1, 3)
     return y.reshape((n, co) + tuple(out_hw))               # (N, g, C_out/g, L) -> (N, C_out, Ho, Wo)
 
 
 def _weight_grad(x, g, geom, k_hw):
     """conv2d_weight on arrays: x (N, C, H, W), g (N, C_out, Ho, Wo) -> (C_out, C/g, kh, kw)."""
     x, g = _operands(x, g)
-    (n, c), co, groups = x.shape[:2], g.shape[1], geom.groups
-    k, length = c // groups * k_hw[0] * k_hw[1], g.shape[2] * g.shape[3]
-    gm = g.reshape(n, groups, co // groups, length)         # (N, C_out, Ho, Wo) -> (N, g, C_out/g, L)
-    gw = np.zeros((groups, co // groups, k), x.dtype)
+    c, co, groups = x.shape[1], g.shape[1], geom.groups
+    gw = np.zeros((groups, co // groups, c // groups * k_hw[0] * k_hw[1]), x.dtype)
     for s, col in _windows(x, tuple(k_hw), geom, g.shape[2:]):
-        cols = col.reshape(-1, groups, k, length)           # (nb, C*kh*kw, Ho, Wo) -> (nb, g, K, L)
-        gw += np.matmul(gm[s], cols.swapaxes(2, 3)).sum(0)  # (nb, g, C_out/g, K) summed over nb
+        cols = col.reshape(groups, gw.shape[2], -1)         # (C*kh*kw, nb, Ho, Wo) -> (g, K, nb*L)
+        gw += np.matmul(_by_group(g[s], groups), cols.swapaxes(1, 2))  # (g, C_out/g, K)
     return gw.reshape(co, c // groups, *k_hw)               # (g, C_out/g, K) -> (C_out, C/g, kh, kw)
 
 
@@ -95,20 +99,16 @@ def _scatter(g, w, geom, in_hw):
     (N, C, *in_hw): col2im of w^T g."""
     g, w = _operands(g, w)
     (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
-    k, length = cg * kh * kw, ho * wo
+    k = cg * kh * kw
     wt = w.reshape(groups, co // groups, k).swapaxes(1, 2)  # (C_out, C/g, kh, kw) -> (g, K, C_out/g)
-    gm = g.reshape(n, groups, co // groups, length)         # (N, C_out, Ho, Wo) -> (N, g, C_out/g, L)
     x = np.empty((n, cg * groups) + tuple(in_hw), g.dtype)
-    if _pointwise((kh, kw), geom, tuple(in_hw), (ho, wo)):
-        np.matmul(wt, gm, out=x.reshape(n, groups, k, length))   # (N, C, H, W) -> (N, g, K, L)
-        return x
     (sh_, sw), (ph, pw), (dh, dw) = geom.stride, geom.padding, geom.dilation
-    step = _step(n, groups * k * length * g.itemsize)
-    buf = np.empty((step, groups, k, length), g.dtype)
-    for s in range(0, n, step):
-        e = min(s + step, n)
-        cols = np.matmul(wt, gm[s:e], out=buf[:e - s])        # (nb, g, K, L)
-        col2im(cols.reshape(e - s, groups * k, ho, wo), kh, kw, sh_, sw, ph, pw, dh, dw, x[s:e])
+    chunks = _chunks(n, groups * k * ho * wo * g.itemsize)
+    view = _buffer(groups * k, chunks, (ho, wo), g.dtype)
+    for s in chunks:
+        cols = view(s.stop - s.start)                       # (C*kh*kw, nb, Ho, Wo)
+        np.matmul(wt, _by_group(g[s], groups), out=cols.reshape(groups, k, -1))  # (g, K, nb*L)
+        col2im(cols, kh, kw, sh_, sw, ph, pw, dh, dw, x[s])
     return x
 
 

@@ -38,17 +38,17 @@ def test_im2col_matches_numpy_indexing(shape, k, s, p, d, out):
     x = np.random.default_rng(0).standard_normal(shape)
     rows, cols, inside = _reference_windows(shape, k, s, p, d, out)
     ref = np.where(inside, x[:, :, rows, cols], 0)                    # (N, C, kh, kw, Ho, Wo)
-    col = K.im2col(x, *k, *s, *p, *d, np.full((shape[0], shape[1] * k[0] * k[1]) + out, np.nan))
-    np.testing.assert_array_equal(col, ref.reshape(col.shape))
+    col = K.im2col(x, *k, *s, *p, *d, np.full((shape[1] * k[0] * k[1], shape[0]) + out, np.nan))
+    np.testing.assert_array_equal(col, np.moveaxis(ref, 0, 3).reshape(col.shape))
 
 
 @pytest.mark.parametrize("shape,k,s,p,d,out", GEOMETRIES)
 def test_col2im_matches_numpy_add_at(shape, k, s, p, d, out):
     n, c = shape[:2]
-    col = np.random.default_rng(1).standard_normal((n, c * k[0] * k[1]) + out)
+    col = np.random.default_rng(1).standard_normal((c * k[0] * k[1], n) + out)
     rows, cols, inside = _reference_windows(shape, k, s, p, d, out)
     ref = np.zeros(shape)
-    c6 = np.where(inside, col.reshape((n, c) + k + out), 0)
+    c6 = np.where(inside, np.moveaxis(col.reshape((c,) + k + (n,) + out), 3, 0), 0)
     nn, cc = np.indices((n, c), sparse=True)
     np.add.at(ref, (nn[..., None, None, None, None], cc[..., None, None, None, None], rows, cols),
               c6)
@@ -59,7 +59,7 @@ def test_col2im_matches_numpy_add_at(shape, k, s, p, d, out):
 def test_col2im_is_the_adjoint_of_im2col():
     shape, k, s, p, d, out = GEOMETRIES[1]
     rng = np.random.default_rng(2)
-    x, c = rng.standard_normal(shape), rng.standard_normal((shape[0], shape[1] * 6) + out)
+    x, c = rng.standard_normal(shape), rng.standard_normal((shape[1] * 6, shape[0]) + out)
     lhs = np.vdot(K.im2col(x, *k, *s, *p, *d, np.empty(c.shape)), c)
     rhs = np.vdot(x, K.col2im(c, *k, *s, *p, *d, np.empty(shape)))
     assert lhs == pytest.approx(rhs, rel=1e-12)
