@@ -25,7 +25,7 @@ def _run(mode, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse=False):
         b_ih, b_hh = b_ih + b_hh, None         # (GRU's b_hn sits inside r * (W_hn h + b_hn))
     y = ops.recurrence(F.linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, mode, reverse)
     hs = y[:steps] if mode == "LSTM" else y
-    return hs, hs[0 if reverse else steps - 1], (y[steps] if mode == "LSTM" else None)
+    return hs, y[0 if reverse else steps - 1], (y[steps] if mode == "LSTM" else None)
 
 
 def _check_size(what, got, want):

@@ -50,9 +50,10 @@ def _previous(states, first, reverse):
 
 
 def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
-    """Run the cell over time. Returns the hidden states (T, B, H), the gate activations
-    (LSTM: i, f, g, o; GRU: r, z, n), per-step extras (LSTM: c and tanh(c); GRU: W_hn h +
-    b_hn) and c_n. Everything is computed in place in preallocated arrays."""
+    """Run the cell over time. Returns the output (the hidden states (T, B, H), LSTM with c_n
+    appended), the gate activations (LSTM: i, f, g, o; GRU: r, z, n) and per-step extras
+    (LSTM: c and tanh(c); GRU: W_hn h + b_hn). Everything is computed in place in
+    preallocated arrays."""
     steps, batch, gates = xw.shape
     n = w_hh.shape[1]
     dtype = np.result_type(xw, w_hh, h0)
@@ -60,7 +61,8 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
     if b_hh is not None and mode != "GRU":       # fold the biases in once (GRU's b_hn is
         xw = xw + b_hh                           # inside r * (W_hn h + b_hn))
     w_t = w_hh.T                                                          # (H, G)
-    hs = np.empty((steps, batch, n), dtype)
+    out = np.empty((steps + (mode == "LSTM"), batch, n), dtype)
+    hs = out[:steps]
     acts = np.empty((steps, batch, gates), dtype) if mode in ("LSTM", "GRU") else hs
     extra = tuple(np.empty((steps, batch, n), dtype)
                   for _ in range({"LSTM": 2, "GRU": 1}.get(mode, 0)))
@@ -99,14 +101,17 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
         else:
             np.maximum(a, 0, out=a)
         h = hs[t]
-    return hs, acts, extra, c
+    if mode == "LSTM":
+        out[steps] = c
+    return out, acts, extra
 
 
-def _backward(g, xw, w_hh, h0, c0, mode, reverse, hs, acts, extra):
+def _backward(g, w_hh, h0, c0, mode, reverse, out, acts, extra):
     """BPTT: the gradients of (xw, w_hh, b_hh, h0, c0) given the output gradient g."""
-    steps, batch, gates = xw.shape
-    n = w_hh.shape[1]
-    dtype = hs.dtype
+    steps, batch, n = g.shape[0] - (mode == "LSTM"), g.shape[1], w_hh.shape[1]
+    gates = w_hh.shape[0]
+    hs = out[:steps]
+    dtype = out.dtype
     d_xw = np.empty((steps, batch, gates), dtype)          # d(pre-activation from the input)
     d_gh = d_xw if mode != "GRU" else np.empty_like(d_xw)  # d(h W_hh^T + b_hh)
     dh = np.zeros((batch, n), dtype)
@@ -153,8 +158,7 @@ def _backward(g, xw, w_hh, h0, c0, mode, reverse, hs, acts, extra):
 
 @primitive
 def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False):
-    hs, acts, extra, c_n = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse)
-    y = np.concatenate([hs, c_n[None]]) if mode == "LSTM" else hs
+    y, acts, extra = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse)
     memo = {}
 
     def vjp(k):
@@ -163,8 +167,8 @@ def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False):
                 out = recurrence_steps(*xs, mode=mode, reverse=reverse)
                 return grad(out, xs[k], g, create_graph=True)[0]
             if memo.get("g") is not g:                  # one BPTT for all inputs
-                memo["g"], memo["grads"] = g, _backward(g, xw, w_hh, h0, c0, mode, reverse,
-                                                        hs, acts, extra)
+                memo["g"], memo["grads"] = g, _backward(g, xs[1], xs[3], xs[4], mode, reverse,
+                                                        y, acts, extra)
             return memo["grads"][k]
         return gk
     return y, tuple(None if x is None else vjp(k)
