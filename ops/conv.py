@@ -63,12 +63,13 @@ def _by_group(a, groups):
     return np.ascontiguousarray(t).reshape(groups, c // groups, -1)   # -> (g, C/g, N*L)
 
 
-def _operands(*arrays):
-    """C-contiguous arrays of one floating dtype (the kernels' contract)."""
-    dtype = np.result_type(*arrays)
+def _operands(x, other):
+    """x C-contiguous (the kernels' contract) and `other` as it is (it goes to BLAS or through
+    _by_group, which copy only if they must), in one floating dtype."""
+    dtype = np.result_type(x, other)
     if dtype.kind != "f":
-        raise TypeError(f"expected floating point arrays, got {[a.dtype.name for a in arrays]}")
-    return [np.ascontiguousarray(a, dtype) for a in arrays]
+        raise TypeError(f"expected floating point arrays, got {x.dtype} and {other.dtype}")
+    return np.ascontiguousarray(x, dtype), np.asarray(other, dtype)
 
 
 def _correlate(x, w, geom, out_hw):
@@ -97,7 +98,7 @@ def _weight_grad(x, g, geom, k_hw):
 def _scatter(g, w, geom, in_hw):
     """conv_transpose2d on arrays: g (N, C_out, Ho, Wo), w (C_out, C/g, kh, kw) ->
     (N, C, *in_hw): col2im of w^T g."""
-    g, w = _operands(g, w)
+    w, g = _operands(w, g)
     (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
     k = cg * kh * kw
     wt = w.reshape(groups, co // groups, k).swapaxes(1, 2)  # (C_out, C/g, kh, kw) -> (g, K, C_out/g)
