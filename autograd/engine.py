@@ -227,7 +227,7 @@ def _as_root_grad(out, g, i, create_graph):
     if isinstance(g, Tensor):
         g = g if create_graph else g.data
     else:
-        g = np.array(g, dtype=out.dtype)   # a copy: the caller's array never becomes a .grad
+        g = np.asarray(g, dtype=out.dtype)
     if g.shape != out.shape:
         raise RuntimeError(f"backward: gradient of shape {g.shape} given for output {i} "
                            f"of shape {out.shape}")
@@ -239,7 +239,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
 
     With `inputs` None, leaf gradients accumulate into `.grad`; otherwise the gradients of
     `inputs` are returned (None where an input is unreachable) and `.grad` is untouched."""
-    heap, pending, leaves = [], {}, {}
+    heap, pending, leaves, roots = [], {}, {}, []
 
     def push(t, g):
         node = t._node
@@ -260,7 +260,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             why = (f"has dtype {out.dtype}, which cannot require grad" if out.dtype.kind not in "fc"
                    else "does not require grad and has no grad_fn")
             raise RuntimeError(f"backward: output {i} (shape {out.shape}) {why}")
-        push(out, _as_root_grad(out, g, i, create_graph))
+        g = _as_root_grad(out, g, i, create_graph)
+        roots.append(g)
+        push(out, g)
 
     captured = {}
     wanted = {t._node for t in inputs if t._node is not None} if inputs else ()
@@ -310,11 +312,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             h.backward(perf_counter() - t_start)
 
     if inputs is None:
-        owned = set()                  # a .grad array must be its leaf's own: writable, unshared
+        # a .grad array must be its leaf's own: not the caller's gradient, not another leaf's,
+        # not read-only (a broadcast), not a view of an array that something else holds
+        owned = set(map(id, roots))
         for t, g in leaves.values():
             if not isinstance(g, Tensor):
-                if not g.flags.writeable or g.base is not None or id(g) in owned:
-                    g = g.copy()       # a broadcast view, a view, or another leaf's gradient
+                if (id(g) in owned or not g.flags.writeable
+                        or (g.base is not None and sys.getrefcount(g.base) > 2)):
+                    g = g.copy()
                 owned.add(id(g))
                 g = Tensor._wrap(g)
             t.grad = g if t.grad is None else t.grad + g

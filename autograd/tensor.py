@@ -297,6 +297,8 @@ class Tensor:
     def std(self, dim=None, keepdim=False, **kw): return ops.std(self, dim, keepdim, **kw)
     def logsumexp(self, dim=None, keepdim=False, **kw):
         return ops.logsumexp(self, dim, keepdim, **kw)
+    def softmax(self, dim): return ops.softmax(self, dim)
+    def log_softmax(self, dim): return ops.log_softmax(self, dim)
     def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
     def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
     def norm(self, p=2, dim=None, keepdim=False): return ops.norm(self, p, dim, keepdim)

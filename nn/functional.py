@@ -26,7 +26,7 @@ from ops.embedding import embedding, linear, one_hot
 from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                       cosine_similarity, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
                       nll_loss, smooth_l1_loss)
-from ops.norm import batch_norm, group_norm, layer_norm
+from ops.normalization import batch_norm, group_norm, layer_norm
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
            "tanh", "hardtanh", "prelu", "softmax", "log_softmax", "cross_entropy", "nll_loss",
