@@ -106,8 +106,9 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
     return out, acts, extra
 
 
-def _backward(g, w_hh, h0, c0, mode, reverse, out, acts, extra):
-    """BPTT: the gradients of (xw, w_hh, b_hh, h0, c0) given the output gradient g."""
+def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra):
+    """BPTT: the gradients of (xw, w_hh, b_hh, h0, c0) given the output gradient g (that of
+    b_hh only `with_bias`)."""
     steps, batch, n = g.shape[0] - (mode == "LSTM"), g.shape[1], w_hh.shape[1]
     gates = w_hh.shape[0]
     hs = out[:steps]
@@ -153,7 +154,7 @@ def _backward(g, w_hh, h0, c0, mode, reverse, out, acts, extra):
             dh = d_gh[t] @ w_hh
     flat = d_gh.reshape(steps * batch, gates)
     prev = (h_prev if mode == "GRU" else _previous(hs, h0, reverse)).reshape(steps * batch, n)
-    return d_xw, flat.T @ prev, flat.sum(0), dh, dc
+    return d_xw, flat.T @ prev, (flat.sum(0) if with_bias else None), dh, dc
 
 
 @primitive
@@ -167,8 +168,8 @@ def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False):
                 out = recurrence_steps(*xs, mode=mode, reverse=reverse)
                 return grad(out, xs[k], g, create_graph=True)[0]
             if memo.get("g") is not g:                  # one BPTT for all inputs
-                memo["g"], memo["grads"] = g, _backward(g, xs[1], xs[3], xs[4], mode, reverse,
-                                                        y, acts, extra)
+                memo["g"], memo["grads"] = g, _backward(
+                    g, xs[1], xs[2] is not None, xs[3], xs[4], mode, reverse, y, acts, extra)
             return memo["grads"][k]
         return gk
     return y, tuple(None if x is None else vjp(k)
