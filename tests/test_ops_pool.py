@@ -39,13 +39,17 @@ POOLS = [
 PRIMITIVE = {"max": "pool_gather", "ada": "pool_gather", "avg": "conv2d"}
 
 
-def _primitive(op):
-    return "matmul" if op.startswith("adaptive_avg") else PRIMITIVE[op[:3]]
+def _primitive(op, kw):
+    """The primitive doing the work: adaptive average pooling is an einsum, or a mean when
+    global."""
+    if op.startswith("adaptive_avg"):
+        return "mean" if kw["output_size"] == 1 else "einsum"
+    return PRIMITIVE[op[:3]]
 
 
 def _row(op, shape, kw, id_):
     fn = getattr(ops, op)
-    return Row(_primitive(op), lambda x: fn(x, **kw), [shape], id=f"{op}-{id_}",
+    return Row(_primitive(op, kw), lambda x: fn(x, **kw), [shape], id=f"{op}-{id_}",
                domain=distinct if "max" in op else None)
 
 
