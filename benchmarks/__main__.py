@@ -14,8 +14,9 @@ def _select(only, parser):
     if not only:
         return list(WORKLOADS)
     keys = {k.strip().upper() for k in only.split(",")}
-    # "W4" selects W4 and its variants (W4f: forward only)
-    chosen = [w for w in WORKLOADS if w.key.upper() in keys or w.key.upper().rstrip("FL") in keys]
+    # "W4" selects W4 and its lettered variants (W4f, W4c), not W40
+    chosen = [w for w in WORKLOADS if w.key.upper() in keys
+              or w.key.upper().rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") in keys]
     if not chosen:
         parser.error(f"no workload matches {only!r}; known: {', '.join(w.key for w in WORKLOADS)}")
     return chosen

@@ -22,7 +22,7 @@ from ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_poo
 from ops.activation import (gelu, prelu, softmax as _softmax, log_softmax as _log_softmax,
                             SELU_ALPHA, SELU_SCALE)
 from ops.elementwise import sigmoid, tanh, softplus
-from ops.embedding import embedding, linear, one_hot
+from ops.sparse import embedding, linear, one_hot
 from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                       cosine_similarity, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
                       nll_loss, smooth_l1_loss)

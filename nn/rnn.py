@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 import ops
-from ops.recurrence import GATES
+from ops.recurrent import GATES
 from . import functional as F
 from . import init
 from .module import Module

@@ -110,9 +110,11 @@ def tanh(x):                                            # d tanh = 1 - tanh^2
 
 @primitive
 def sigmoid(x):                                         # d s = s (1 - s)
-    e = np.exp(-np.abs(x))                              # <= 1: no overflow at +-1000
-    y = np.where(np.greater_equal(x, 0), 1 / (1 + e), e / (1 + e))
-    return y, (lambda g, y, x: g * y * (1 - y),)
+    y = np.negative(x)
+    with np.errstate(over="ignore"):                    # exp(1000) = inf: 1 / (1 + inf) = 0
+        np.exp(y, out=y)
+    y += 1
+    return np.reciprocal(y, out=y), (lambda g, y, x: g * y * (1 - y),)
 
 
 @primitive

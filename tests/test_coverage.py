@@ -31,3 +31,12 @@ def test_every_primitive_has_a_double_backward_row():
     doubled = {r.op for r in _rows() if r.double}
     missing = sorted(set(ag.PRIMITIVES) - doubled)
     assert not missing, f"primitives without a gradgradcheck row: {missing}"
+
+
+def test_no_ops_module_is_shadowed_by_an_op():
+    # `from .norm import ...` once rebound ops.norm (the p-norm) to the module ops/norm.py
+    import pkgutil
+    import ops
+    clashes = [m.name for m in pkgutil.iter_modules(ops.__path__)
+               if type(getattr(ops, m.name)).__name__ != "module"]
+    assert not clashes, f"ops submodules whose name is also an op: {clashes}"

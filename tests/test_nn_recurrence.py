@@ -10,7 +10,7 @@ import autograd as ag
 import ops
 from gradrows import Row, check
 
-R = importlib.import_module("ops.recurrence")
+R = importlib.import_module("ops.recurrent")
 T, B, H = 3, 2, 2
 
 
