@@ -7,7 +7,7 @@ import platform
 import sys
 
 from . import WORKLOADS
-from .harness import measure, set_threads, table, torch_or_none
+from .harness import blas_kernel, measure, set_threads, table, torch_or_none
 
 
 def _select(only, parser):
@@ -79,14 +79,16 @@ def main(argv=None):
         _profile(chosen, steps=3 if args.quick else 20)
         return 0
     torch = torch_or_none()
-    print(f"python {platform.python_version()}, {args.threads} threads, torch "
-          f"{torch.__version__ if torch else 'not installed: its columns stay empty'}", flush=True)
+    print(f"python {platform.python_version()}, numpy BLAS {blas_kernel()}, {args.threads} "
+          f"threads, torch {torch.__version__ if torch else 'not installed: its columns stay empty'}",
+          flush=True)
     rounds, target = (3, 0.02) if args.quick else (9, 0.2)
     results = [measure(w, rounds=rounds, target=target) for w in _progress(chosen)]
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"python": platform.python_version(), "threads": args.threads,
+            json.dump({"python": platform.python_version(), "blas": blas_kernel(),
+                       "threads": args.threads,
                        "torch": torch.__version__ if torch else None, "results": results},
                       f, indent=1)
     if args.plot:

@@ -39,6 +39,17 @@ def set_threads(n):
         torch.set_num_threads(n)
 
 
+def blas_kernel():
+    """NumPy's BLAS and the kernel it runs (OpenBLAS's OPENBLAS_CORETYPE pins it), if known."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (install threadpoolctl)"
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return ", ".join(f"{i.get('internal_api')} {i.get('architecture', '')}".strip()
+                     for i in blas) or "unknown"
+
+
 def _batch(fn, target):
     """Calls per timed sample so that one sample lasts about `target` seconds."""
     t = time.perf_counter()
