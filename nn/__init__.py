@@ -16,4 +16,5 @@ from .dropout import Dropout, Dropout2d
 from .sparse import Embedding
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 from .serialization import save, load
+from autograd.random import manual_seed
 from . import functional, init, utils

@@ -1,6 +1,6 @@
 """torch.nn.functional for tapegrad: `import nn.functional as F`.
 
-The ops live in ops/ by family (activation, loss, norm, embedding, conv, pool, elementwise);
+The ops live in ops/ by family (activation, loss, normalization, sparse, conv, pool, ...);
 this module re-exports them under PyTorch's names and signatures, and adds dropout. Where
 PyTorch takes `inplace`, it is accepted for compatibility and the result is always a new tensor
 (in-place updates would corrupt values the tape saved). PyTorch's deprecated `size_average`
@@ -8,13 +8,14 @@ and `reduce` arguments are not taken; pass `reduction` (and loss options after `
 keyword.
 
 Randomness: dropout and dropout2d draw from `generator` (a numpy.random.Generator) when given,
-else from this module's default generator, which `manual_seed(seed)` reseeds.
+else from the default generator, which `manual_seed(seed)` (autograd.manual_seed) reseeds.
 """
 import warnings
 
 import numpy as np
 
 import ops
+from autograd.random import default_generator, manual_seed  # noqa: F401  (F.manual_seed)
 from autograd.tensor import _plain
 from ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
@@ -89,16 +90,6 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return _log_softmax(input if dtype is None else ops.astype(input, dtype), dim)
 
 
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed):
-    """Reseed the default generator of dropout and dropout2d; returns the new generator."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
-
-
 def _dropout(input, p, training, generator, mask_shape, op):
     """input * mask / (1 - p), the mask drawn with keep probability 1 - p in `mask_shape`
     (broadcast against the input): inverted dropout, the identity when not training."""
@@ -106,7 +97,7 @@ def _dropout(input, p, training, generator, mask_shape, op):
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    rng = _generator if generator is None else generator
+    rng = default_generator() if generator is None else generator
     mask = (rng.random(mask_shape, dtype=np.float32) >= p).astype(np.result_type(_plain(input)))
     if p < 1:
         mask *= 1 / (1 - p)

@@ -1,29 +1,21 @@
 """Parameter initialisation, as torch.nn.init: each function fills a Tensor (or ndarray) in
 place and returns it.
 
-Random draws come from `generator` (a numpy.random.Generator) when given, else from this
-module's generator, which `manual_seed(seed)` resets: layers initialise through these
-functions, so `nn.init.manual_seed(0)` before building a model makes its initial weights
+Random draws come from `generator` (a numpy.random.Generator) when given, else from the default
+generator, which `manual_seed(seed)` (autograd.manual_seed) resets: layers initialise through
+these functions, so `manual_seed(0)` before building a model makes its initial weights
 reproducible. Values are drawn in float64 and cast to the tensor's dtype.
 """
 import math
 
 import numpy as np
 
+from autograd.random import default_generator, manual_seed  # noqa: F401  (nn.init.manual_seed)
 from autograd.tensor import Tensor
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed):
-    """Reset the generator that initialisation draws from when none is passed."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
 
 
 def _rng(generator):
-    return _generator if generator is None else generator
+    return default_generator() if generator is None else generator
 
 
 def _array(tensor):
