@@ -39,7 +39,7 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
             for j in range(kw):
                 r = (c * kh + i) * kw + j
                 lo, hi = _span(j * dw - pw, sw, w_, wo)
-                first, lo_u = np.uint64(lo * sw + j * dw - pw), np.uint64(lo)
+                first, lo_u = np.uint64(max(lo * sw + j * dw - pw, 0)), np.uint64(lo)
                 for n in range(n_):
                     for oh in range(ho):
                         h = oh * sh - ph + i * dh
@@ -69,7 +69,7 @@ def col2im(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
                 for j in range(kw):
                     r = (c * kh + i) * kw + j
                     lo, hi = _span(j * dw - pw, sw, w_, wo)
-                    first, lo_u = np.uint64(lo * sw + j * dw - pw), np.uint64(lo)
+                    first, lo_u = np.uint64(max(lo * sw + j * dw - pw, 0)), np.uint64(lo)
                     for oh in range(ho):
                         h = oh * sh - ph + i * dh
                         if h < 0 or h >= h_:

@@ -11,12 +11,14 @@ import pytest
 from ops import _kernels as K
 
 # (x shape, kernel, stride, padding, dilation, output size): odd and even sizes, padding that
-# overhangs and windows past the input (a ceil_mode pool), output smaller than all windows
+# overhangs and windows past the input (a ceil_mode pool), output smaller than all windows,
+# kernel taps that fall in the padding for every output
 GEOMETRIES = [
     ((2, 3, 5, 6), (3, 3), (1, 1), (1, 1), (1, 1), (5, 6)),
     ((1, 2, 7, 6), (2, 3), (2, 3), (0, 2), (2, 1), (3, 3)),
     ((2, 1, 4, 5), (3, 2), (3, 2), (2, 1), (1, 2), (3, 4)),
     ((1, 2, 6, 4), (1, 1), (2, 1), (0, 0), (1, 1), (2, 3)),
+    ((2, 2, 3, 1), (1, 7), (1, 1), (0, 3), (1, 1), (3, 1)),        # taps with no valid output
 ]
 
 
