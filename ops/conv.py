@@ -76,12 +76,12 @@ def _correlate(x, w, geom, out_hw):
     """conv2d on arrays: x (N, C, H, W), w (C_out, C/g, kh, kw) -> (N, C_out, Ho, Wo)."""
     x, w = _operands(x, w)
     n, groups, (co, cg, kh, kw) = x.shape[0], geom.groups, w.shape
-    wm = w.reshape(groups, co // groups, -1)                # (C_out, C/g, kh, kw) -> (g, C_out/g, K)
+    wm = w.reshape(groups, co // groups, -1)           # (C_out, C/g, kh, kw) -> (g, C_out/g, K)
     y = np.empty((n, groups, co // groups, out_hw[0] * out_hw[1]), x.dtype)
     for s, col in _windows(x, (kh, kw), geom, out_hw):
         yc = np.matmul(wm, col.reshape(groups, cg * kh * kw, -1))     # (g, C_out/g, nb*L)
         y[s] = yc.reshape(groups, co // groups, s.stop - s.start, -1).transpose(2, 0, 1, 3)
-    return y.reshape((n, co) + tuple(out_hw))               # (N, g, C_out/g, L) -> (N, C_out, Ho, Wo)
+    return y.reshape((n, co) + tuple(out_hw))          # (N, g, C_out/g, L) -> (N, C_out, Ho, Wo)
 
 
 def _weight_grad(x, g, geom, k_hw):
@@ -92,7 +92,7 @@ def _weight_grad(x, g, geom, k_hw):
     for s, col in _windows(x, tuple(k_hw), geom, g.shape[2:]):
         cols = col.reshape(groups, gw.shape[2], -1)         # (C*kh*kw, nb, Ho, Wo) -> (g, K, nb*L)
         gw += np.matmul(_by_group(g[s], groups), cols.swapaxes(1, 2))  # (g, C_out/g, K)
-    return gw.reshape(co, c // groups, *k_hw)               # (g, C_out/g, K) -> (C_out, C/g, kh, kw)
+    return gw.reshape(co, c // groups, *k_hw)          # (g, C_out/g, K) -> (C_out, C/g, kh, kw)
 
 
 def _scatter(g, w, geom, in_hw):
@@ -101,7 +101,7 @@ def _scatter(g, w, geom, in_hw):
     w, g = _operands(w, g)
     (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
     k = cg * kh * kw
-    wt = w.reshape(groups, co // groups, k).swapaxes(1, 2)  # (C_out, C/g, kh, kw) -> (g, K, C_out/g)
+    wt = w.reshape(groups, co // groups, k).swapaxes(1, 2)  # (C_out, C/g, ...) -> (g, K, C_out/g)
     x = np.empty((n, cg * groups) + tuple(in_hw), g.dtype)
     (sh_, sw), (ph, pw), (dh, dw) = geom.stride, geom.padding, geom.dilation
     chunks = _chunks(n, groups * k * ho * wo * g.itemsize)
@@ -202,7 +202,7 @@ def _lift(op, nd, x, w, b, shape, stride, padding, dilation, groups, out):
     unbatched = np.ndim(x) == nd + 1
     if nd == 1:
         stride, padding, dilation, out = (1,) + stride, (0,) + padding, (1,) + dilation, (1,) + out
-        w = sh.reshape(w, np.shape(w)[:2] + (1,) + np.shape(w)[2:])        # (o, c, k) -> (o, c, 1, k)
+        w = sh.reshape(w, np.shape(w)[:2] + (1,) + np.shape(w)[2:])   # (o, c, k) -> (o, c, 1, k)
     x = _reshaped(x, shape[:2] + (1,) * (2 - nd) + shape[2:])              # -> (N, C, H, W)
     y = op(x, w, b, geom=Geom(stride, padding, dilation, int(groups)), out_hw=out)
     return _reshaped(y, np.shape(y)[1 if unbatched else 0:2] + out[2 - nd:])  # -> caller's layout

@@ -189,7 +189,7 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
     shape = np.shape(x)
     dtype = np.asarray(_plain(x)).dtype
     size, lift = shape[len(shape) - nd:], (1,) * (2 - nd)
-    planes = sh.reshape(x, (-1, 1) + lift + size)                    # (*lead, *size) -> (P, 1, H, W)
+    planes = sh.reshape(x, (-1, 1) + lift + size)           # (*lead, *size) -> (P, 1, H, W)
     box = np.ones((1, 1) + lift + k, dtype)
     y = _conv2d(planes, box, None, geom=Geom(lift + s, (0,) * (2 - nd) + p, (1, 1), 1),
                 out_hw=lift + out)                                    # window sums (P, 1, Ho, Wo)
@@ -199,7 +199,7 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
         counts = [_divisors(*a, count_include_pad) for a in zip(size, out, k, s, p)]
         divisor = counts[0] if nd == 1 else np.multiply.outer(*counts)   # (Ho, Wo)
     y = ew.mul(y, (1 / divisor).astype(dtype))
-    return sh.reshape(y, shape[:len(shape) - nd] + out)             # (P, 1, Ho, Wo) -> (*lead, *out)
+    return sh.reshape(y, shape[:len(shape) - nd] + out)    # (P, 1, Ho, Wo) -> (*lead, *out)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
