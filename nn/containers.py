@@ -30,7 +30,35 @@ class Identity(Module):
         return input
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children "0", "1", ... in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index, module):
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"{self._get_name()}: index {index} is out of range for length {n}")
+        mods = list(self._modules.values())
+        mods.insert(index % (n + 1) if index < 0 else index, module)
+        _renumber(self, mods)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Calls its modules in order, each on the output of the previous one.
 
     `Sequential(m0, m1, ...)` names them "0", "1", ...; `Sequential(OrderedDict(...))` keeps
@@ -63,37 +91,13 @@ class Sequential(Module):
             del self._modules[key]
         _renumber(self, list(self._modules.values()))        # names stay 0..n-1, as PyTorch
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index, module):
-        n = len(self)
-        if not -n <= index <= n:
-            raise IndexError(f"Sequential: index {index} is out of range for length {n}")
-        mods = list(self._modules.values())
-        mods.insert(index % (n + 1) if index < 0 else index, module)
-        _renumber(self, mods)
-        return self
-
     def forward(self, input):
         for module in self._modules.values():
             input = module(input)
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered as children "0", "1", ...; it has no forward."""
 
     def __init__(self, modules=None):
@@ -115,28 +119,8 @@ class ModuleList(Module):
         del mods[idx if isinstance(idx, slice) else _index(idx, len(mods), "ModuleList")]
         _renumber(self, mods)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules):
         return self.extend(modules)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
-    def insert(self, index, module):
-        mods = list(self._modules.values())
-        mods.insert(index, module)
-        _renumber(self, mods)
 
     def __repr__(self):
         # PyTorch's compact form: runs of identical modules print once, as "(0-2): 3 x ..."

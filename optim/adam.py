@@ -5,6 +5,17 @@ import numpy as np
 from .optimizer import Optimizer, decay_add_square_, lerp_, regularized_grad
 
 
+def _begin_step(p, grad, state, group):
+    """Count the step and apply the weight decay: decoupled (the parameter shrinks by
+    lr * weight_decay) or L2 (added to the gradient). Returns (param array, step, gradient)."""
+    x, wd = p.data, group["weight_decay"]
+    state["step"] += 1
+    if wd != 0 and group["decoupled_weight_decay"]:
+        x *= 1 - group["lr"] * wd
+        wd = 0
+    return x, state["step"], regularized_grad(p, grad, group["maximize"], wd)
+
+
 class Adam(Optimizer):
     """Adam: m = lerp(m, g, 1 - beta1); v = beta2 v + (1 - beta2) g^2 (v = max over time with
     `amsgrad`); param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
@@ -32,15 +43,9 @@ class Adam(Optimizer):
         return state
 
     def _update(self, p, grad, state, group):
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
-        x = p.data
-        state["step"] += 1
-        step = state["step"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            x *= 1 - lr * wd
-            wd = 0
-        grad = regularized_grad(p, grad, group["maximize"], wd)
+        x, step, grad = _begin_step(p, grad, state, group)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         t = self._scratch(x)                                  # 13 array passes in all
         lerp_(m, grad, 1 - beta1, t)
@@ -124,15 +129,9 @@ class NAdam(Optimizer):
                 "exp_avg_sq": np.zeros_like(p.data)}
 
     def _update(self, p, grad, state, group):
-        lr, wd, decay = group["lr"], group["weight_decay"], group["momentum_decay"]
+        lr, decay = group["lr"], group["momentum_decay"]
         beta1, beta2 = group["betas"]
-        x = p.data
-        state["step"] += 1
-        step = state["step"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            x *= 1 - lr * wd
-            wd = 0
-        grad = regularized_grad(p, grad, group["maximize"], wd)
+        x, step, grad = _begin_step(p, grad, state, group)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))
         state["mu_product"] *= mu
