@@ -2,10 +2,11 @@
 
 The convolutional networks keep their published topology (kernel sizes, strides, depth,
 block structure) and scale every channel count by `width` (1.0 is the paper's; the defaults
-are smaller so a batch trains in seconds). The ImageNet-era networks end in adaptive average
-pooling, so any input from their minimum size up works: LeNet-5 28x28, VGG-11 32x32, AlexNet
-63x63, NiN 67x67, GoogLeNet, ResNet-18 and DenseNet 32x32 (96x96, as in the d2l.ai book, is a
-good CPU size). Inputs are (N, in_channels, H, W); outputs are class scores (N, num_classes).
+are smaller so a batch trains in seconds). LeNet-5 takes 28x28 images; the ImageNet-era
+networks end in adaptive average pooling, so any input from their minimum size up works:
+VGG-11, GoogLeNet, ResNet-18 and DenseNet 32x32, AlexNet 63x63, NiN 67x67 (96x96, as in the
+d2l.ai book, is a good CPU size). Inputs are (N, in_channels, H, W); outputs are class scores
+(N, num_classes). The sequence models (BiRNN, Seq2Seq) take integer token arrays (B, T).
 
     python -m examples.models              # parameter counts, output shapes, one step's time
 """
@@ -22,6 +23,7 @@ import nn
 import nn.functional as F
 import ops
 from autograd import tensor
+from autograd.random import default_generator
 
 
 def _c(channels, width):
@@ -247,8 +249,9 @@ class AdditiveAttention(nn.Module):
         scores = self.v(features).squeeze(-1)                 # (B, S)
         if mask is not None:                                  # padding gets no weight
             scores = ops.where(mask, scores, -1e9)
-        self.weights = F.softmax(scores, dim=-1)
-        return (self.weights.unsqueeze(1) @ values).squeeze(1)   # (B, v)
+        weights = F.softmax(scores, dim=-1)
+        self.weights = weights.detach()                       # kept for inspection
+        return (weights.unsqueeze(1) @ values).squeeze(1)     # (B, v)
 
 
 class Seq2Seq(nn.Module):
@@ -281,14 +284,16 @@ class Seq2Seq(nn.Module):
 
     def forward(self, src, tgt_in, src_mask=None, teacher_forcing=1.0, rng=None):
         """Scores (B, T, tgt_vocab) for targets tgt_in (B, T) (shifted right, <bos> first);
-        src_mask (B, S) marks the real (non-padding) source tokens."""
+        src_mask (B, S) marks the real (non-padding) source tokens. The teacher-forcing
+        coin is drawn from `rng`, else from autograd's default generator."""
         memory, state = self.encode(src)
         token, scores = tgt_in[:, 0], []
         for t in range(tgt_in.shape[1]):
             step_scores, state = self.decode_step(token, state, memory, src_mask)
             scores.append(step_scores.unsqueeze(1))
             if t + 1 < tgt_in.shape[1]:
-                forced = teacher_forcing >= 1 or (rng or np.random).random() < teacher_forcing
+                draw = (rng or default_generator()).random
+                forced = teacher_forcing >= 1 or draw() < teacher_forcing
                 token = tgt_in[:, t + 1] if forced else step_scores.data.argmax(-1)
         return ops.cat(scores, 1)
 

@@ -47,7 +47,8 @@ def subsample(ids, counts, rng, t=1e-4):
 def skipgram_pairs(ids, window, negatives, counts, rng):
     """(centers (N,), contexts_negatives (N, L), mask (N, L), labels (N, L)) for every
     position of `ids`: its context words in a random window of 1..window, then `negatives`
-    noise words per context word, padded with zeros (mask 0) to the longest row."""
+    noise words per context word, padded with zeros (mask 0) to L = (1 + negatives) * 2 *
+    window."""
     noise = counts ** 0.75
     noise /= noise.sum()
     sizes = rng.integers(1, window + 1, len(ids))
@@ -56,17 +57,19 @@ def skipgram_pairs(ids, window, negatives, counts, rng):
         ctx = np.concatenate([ids[max(0, i - size):i], ids[i + 1:i + 1 + size]])
         if len(ctx):
             rows.append((ids[i], ctx))
-    drawn = iter(rng.choice(len(counts), sum(len(c) for _, c in rows) * negatives, p=noise))
+    drawn = rng.choice(len(counts), sum(len(c) for _, c in rows) * negatives, p=noise)
     width = (1 + negatives) * 2 * window
     centers = np.array([c for c, _ in rows], np.int64)
     ctx_neg = np.zeros((len(rows), width), np.int64)
     mask = np.zeros((len(rows), width), np.float32)
     labels = np.zeros((len(rows), width), np.float32)
+    used = 0
     for r, (_, ctx) in enumerate(rows):
-        n = len(ctx) * (1 + negatives)
-        ctx_neg[r, :n] = np.concatenate([ctx, [next(drawn) for _ in range(len(ctx) * negatives)]])
-        mask[r, :n] = 1
+        k = len(ctx) * negatives
+        ctx_neg[r, :len(ctx) + k] = np.concatenate([ctx, drawn[used:used + k]])
+        mask[r, :len(ctx) + k] = 1
         labels[r, :len(ctx)] = 1
+        used += k
     return centers, ctx_neg, mask, labels
 
 

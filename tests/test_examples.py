@@ -108,7 +108,9 @@ def test_seq2seq_attention_masks_padding_and_decodes():
         weights = model.attention.weights.data
         free = model(tensor(src), tensor(tgt), mask, teacher_forcing=0.0)
         tokens = model.greedy_decode(src, bos=0, steps=5, src_mask=mask)
-    assert forced.shape == free.shape == (2, 5, 15)
+        mixed = model(tensor(src), tensor(tgt), mask, teacher_forcing=0.5,
+                      rng=np.random.default_rng(0))
+    assert forced.shape == free.shape == mixed.shape == (2, 5, 15)
     np.testing.assert_array_equal(weights[1, 4:], 0)         # padding gets no attention
     np.testing.assert_allclose(weights.sum(1), 1, rtol=1e-5)
     # without teacher forcing the decoder feeds back its own argmax, as greedy decoding;
