@@ -13,9 +13,9 @@ import nn
 from autograd import manual_seed, no_grad, tensor
 
 
-def parser(description, steps=None, epochs=None):
-    """An ArgumentParser with --seed, --plot and --threads, plus --steps and/or --epochs when
-    given a default for them. Parse with `parse_args`."""
+def parser(description, steps=None, epochs=None, plots=True):
+    """An ArgumentParser with --seed and --threads, --plot if `plots`, and --steps and/or
+    --epochs when given a default for them. Parse with `parse_args`."""
     p = argparse.ArgumentParser(description=description)
     if steps is not None:
         p.add_argument("--steps", type=int, default=steps,
@@ -23,7 +23,8 @@ def parser(description, steps=None, epochs=None):
     if epochs is not None:
         p.add_argument("--epochs", type=int, default=epochs, help=f"epochs (default {epochs})")
     p.add_argument("--seed", type=int, default=0, help="seed of weights, batches and dropout")
-    p.add_argument("--plot", metavar="OUT.png", help="save the loss and metric curves here")
+    if plots:
+        p.add_argument("--plot", metavar="OUT.png", help="save the loss and metric curves here")
     p.add_argument("--threads", type=int, help="BLAS threads (1 is fastest for these small "
                    "models on a busy machine)")
     return p

@@ -316,7 +316,8 @@ IMAGE_MODELS = {"lenet5": (lenet5, 1, 28), "alexnet": (alexnet, 3, 96),
 
 def main(argv=None):
     from examples._common import parse_args, parser, seed_all
-    p = parser("the classic architectures: parameters, output shape, one training step")
+    p = parser("the classic architectures: parameters, output shape, one training step",
+               plots=False)
     p.add_argument("--batch", type=int, default=8)
     args = parse_args(p, argv)
     rng = seed_all(args.seed)
