@@ -1,7 +1,10 @@
 """`python -m benchmarks`: tapegrad side by side with PyTorch (CPU) and hand-written NumPy.
 
 Each module lists its workloads in WORKLOADS; add a module's list here to include it."""
-from . import core, machine, optim, functional, conv, rnn
+import re
 
-WORKLOADS = [*core.WORKLOADS, *machine.WORKLOADS, *optim.WORKLOADS, *functional.WORKLOADS,
-             *conv.WORKLOADS, *rnn.WORKLOADS]
+from . import core, conv, functional, machine, optim, rnn
+
+WORKLOADS = sorted([*core.WORKLOADS, *conv.WORKLOADS, *rnn.WORKLOADS, *functional.WORKLOADS,
+                    *optim.WORKLOADS, *machine.WORKLOADS],
+                   key=lambda w: (int(re.match(r"W(\d+)", w.key).group(1)), w.key))
