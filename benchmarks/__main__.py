@@ -7,7 +7,8 @@ import platform
 import sys
 
 from . import WORKLOADS
-from .harness import blas_kernel, measure, set_threads, table, torch_or_none
+from .harness import (add_peak_fractions, blas_kernel, measure, set_threads, table,
+                      torch_or_none)
 
 
 def _select(only, parser):
@@ -83,7 +84,8 @@ def main(argv=None):
           f"threads, torch {torch.__version__ if torch else 'not installed: its columns stay empty'}",
           flush=True)
     rounds, target = (3, 0.02) if args.quick else (9, 0.2)
-    results = [measure(w, rounds=rounds, target=target) for w in _progress(chosen)]
+    results = add_peak_fractions([measure(w, rounds=rounds, target=target)
+                                  for w in _progress(chosen)])
     print(table(results))
     if args.json:
         with open(args.json, "w") as f:

@@ -96,10 +96,21 @@ def _fmt(r, impl):
     return f"{s['median'] * scale:.3g} ({s['min'] * scale:.3g}-{s['max'] * scale:.3g})"
 
 
+def add_peak_fractions(results, machine_key="W9"):
+    """With the machine's GEMM limit measured in the same run, give each workload with a FLOP
+    count its achieved fraction of that peak (NumPy's GEMM GFLOP/s)."""
+    limit = next((r for r in results if r["key"] == machine_key and r["numpy"]), None)
+    peak = limit and limit["gflops"] and limit["gflops"] * limit["tapegrad"]["median"] / (
+        limit["numpy"]["median"])
+    for r in results:
+        r["peak_fraction"] = r["gflops"] / peak if peak and r["gflops"] else None
+    return results
+
+
 def table(results):
     """A plain-text table of `measure` results."""
     head = ["workload", "unit", "tapegrad med (min-max)", "torch", "numpy", "x torch", "target",
-            "GFLOP/s"]
+            "GFLOP/s", "of peak"]
     rows = [head]
     for r in results:
         rows.append([f"{r['key']} {r['title']}", r["unit"], _fmt(r, "tapegrad"), _fmt(r, "torch"),
@@ -107,7 +118,8 @@ def table(results):
                      f"{r['ratio']:.2f}" if r["ratio"] else "n/a (no torch)" if not r["torch"]
                      else "-",
                      f"<= {r['target']}" if r["target"] else "",
-                     f"{r['gflops']:.1f}" if r["gflops"] else ""])
+                     f"{r['gflops']:.1f}" if r["gflops"] else "",
+                     f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -5,13 +5,13 @@ import subprocess
 import sys
 
 RESULT_FIELDS = {"key", "title", "unit", "target", "tapegrad", "torch", "numpy", "ratio",
-                 "gflops"}
+                 "gflops", "peak_fraction"}
 STAT_FIELDS = {"median", "min", "max", "repeats"}
 
 
 def test_quick_run_prints_table_and_writes_json(tmp_path):
     out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "W1,W2",
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "W1,W2,W9",
                           "--json", str(out)], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     header = [ln for ln in run.stdout.splitlines() if ln.startswith("workload")]
@@ -19,7 +19,9 @@ def test_quick_run_prints_table_and_writes_json(tmp_path):
     assert any(ln.startswith("W1 ") for ln in run.stdout.splitlines())
     assert any(ln.startswith("W2 ") for ln in run.stdout.splitlines())
     data = json.loads(out.read_text())
-    assert {r["key"] for r in data["results"]} == {"W1", "W2"}
+    assert {r["key"] for r in data["results"]} == {"W1", "W2", "W9"}
+    by_key = {r["key"]: r for r in data["results"]}
+    assert by_key["W1"]["peak_fraction"] is None and by_key["W2"]["peak_fraction"] > 0
     for r in data["results"]:
         assert RESULT_FIELDS <= set(r)
         assert STAT_FIELDS <= set(r["tapegrad"]) and STAT_FIELDS <= set(r["numpy"])
