@@ -144,8 +144,8 @@ def test_cross_entropy_matches_torch(shape, probs, weight, ignore, reduction, sm
              [x, t], [True, probs], torch)
 
 
-@pytest.mark.parametrize("shape,weight,reduction", itertools.product(
-    SHAPES, [False, True], ["mean", "sum", "none"]))
+@pytest.mark.parametrize("shape,weight,reduction", list(itertools.product(
+    SHAPES, [False, True], ["mean", "sum", "none"])))
 def test_nll_loss_matches_torch(shape, weight, reduction):
     torch = pytest.importorskip("torch")
     x, t = _class_problem(shape, False, -3)
