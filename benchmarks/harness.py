@@ -3,7 +3,7 @@ alternating, so that the ratios compare like with like on a noisy machine."""
 import dataclasses
 import statistics
 import time
-from typing import Callable, Optional
+from typing import Optional
 
 IMPLS = ("tapegrad", "torch", "numpy")
 

@@ -3,7 +3,7 @@ import importlib
 import pathlib
 
 import autograd as ag
-import ops  # noqa: F401  (registers the primitives)
+import ops  # registers the primitives
 
 HERE = pathlib.Path(__file__).parent
 
@@ -36,7 +36,6 @@ def test_every_primitive_has_a_double_backward_row():
 def test_no_ops_module_is_shadowed_by_an_op():
     # `from .norm import ...` once rebound ops.norm (the p-norm) to the module ops/norm.py
     import pkgutil
-    import ops
     clashes = [m.name for m in pkgutil.iter_modules(ops.__path__)
                if type(getattr(ops, m.name)).__name__ != "module"]
     assert not clashes, f"ops submodules whose name is also an op: {clashes}"
