@@ -61,9 +61,10 @@ def _mlp_data(dtype=np.float32):
     return x, y, ws, bs
 
 
-def cross_entropy_backward(logits, rows, y, params):
-    """Cross-entropy written from the core ops, then its gradients into fresh params' .grad."""
-    loss = (ops.logsumexp(logits, 1) - logits[rows, y]).mean()
+def cross_entropy_backward(logits, rows, y, params, logsumexp=ops.logsumexp):
+    """Cross-entropy written from the core ops (torch's, given torch.logsumexp), then its
+    gradients into fresh params' .grad: the same code for both frameworks."""
+    loss = (logsumexp(logits, 1) - logits[rows, y]).mean()
     for p in params:
         p.grad = None
     loss.backward()
@@ -97,11 +98,7 @@ def w2_torch():
         w1, w2, w3, b1, b2, b3 = params
         h = torch.relu(x @ w1 + b1)
         h = torch.relu(h @ w2 + b2)
-        logits = h @ w3 + b3
-        loss = (torch.logsumexp(logits, 1) - logits[rows, y]).mean()
-        for p in params:
-            p.grad = None
-        loss.backward()
+        cross_entropy_backward(h @ w3 + b3, rows, y, params, torch.logsumexp)
         with torch.no_grad():
             for p in params:
                 p -= LR * p.grad

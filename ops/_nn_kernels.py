@@ -67,29 +67,6 @@ def normalize(x3, eps, scale, shift):
 
 
 @njit(cache=True, fastmath=True)
-def normalize_backward(d3, x3, mean, inv, scale, out):
-    """out = scale[b] (d - mean(d) - xhat mean(d xhat)) with xhat = (x3 - mean[b]) inv[b], the
-    means over A and L of each b: the input gradient of normalization for d = dL/dxhat (or,
-    with scale = weight inv, for d = g). Writes and returns `out`, shaped like d3."""
-    n_a, n_b, n_l = d3.shape
-    m = n_a * n_l
-    for b in range(n_b):
-        mu, iv = mean[b], inv[b]
-        s1 = 0.0
-        s2 = 0.0
-        for a in range(n_a):
-            for i in range(n_l):
-                s1 += d3[a, b, i]
-                s2 += d3[a, b, i] * (x3[a, b, i] - mu)
-        s1 /= m
-        s2 *= iv * iv / m
-        for a in range(n_a):
-            for i in range(n_l):
-                out[a, b, i] = scale[b] * (d3[a, b, i] - s1 - (x3[a, b, i] - mu) * s2)
-    return out
-
-
-@njit(cache=True, fastmath=True)
 def centered_sums(g3, x3, mean):
     """sum(g3) and sum(g3 (x3 - mean[b])) over A and L for each b, in float64: the bias and
     (times inv) the weight gradient of batch_norm."""
@@ -105,3 +82,21 @@ def centered_sums(g3, x3, mean):
                 t2 += g3[a, b, i] * (x3[a, b, i] - mu)
         s1[b], s2[b] = t1, t2
     return s1, s2
+
+
+@njit(cache=True, fastmath=True)
+def normalize_backward(d3, x3, mean, inv, scale, out):
+    """out = scale[b] (d - mean(d) - xhat mean(d xhat)) with xhat = (x3 - mean[b]) inv[b], the
+    means over A and L of each b: the input gradient of normalization for d = dL/dxhat (or,
+    with scale = weight inv, for d = g). Writes and returns `out`, shaped like d3."""
+    n_a, n_b, n_l = d3.shape
+    m = n_a * n_l
+    sums, centered = centered_sums(d3, x3, mean)
+    for b in range(n_b):
+        mu, iv = mean[b], inv[b]
+        s1 = sums[b] / m
+        s2 = centered[b] * iv * iv / m
+        for a in range(n_a):
+            for i in range(n_l):
+                out[a, b, i] = scale[b] * (d3[a, b, i] - s1 - (x3[a, b, i] - mu) * s2)
+    return out
