@@ -7,6 +7,7 @@ import dataclasses
 from typing import Callable, Optional
 
 import numpy as np
+import pytest
 
 import autograd as ag
 
@@ -57,3 +58,11 @@ def distinct(xs):
         out.append((perm.reshape(x.shape) * 0.05 + offset - x.size * 0.025).astype(np.float64))
         offset += 0.013
     return out
+
+
+def raises_starting_with(call, message):
+    """call() raises ValueError or TypeError whose message starts with `message` (which names
+    the op and the shapes at fault)."""
+    with pytest.raises((ValueError, TypeError)) as e:
+        call()
+    assert str(e.value).startswith(message)
