@@ -26,6 +26,14 @@ def _span(offset, stride, size, n_out):
 
 
 @njit(cache=True)
+def _row_span(j, dw, pw, sw, w_, wo):
+    """For kernel column j: the outputs [lo, hi) whose input column lies inside the image, the
+    first such input column and lo, both unsigned (see the module docstring)."""
+    lo, hi = _span(j * dw - pw, sw, w_, wo)
+    return lo, hi, np.uint64(max(lo * sw + j * dw - pw, 0)), np.uint64(lo)
+
+
+@njit(cache=True)
 def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
     """col[(c, i, j), n, oh, ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw], 0 outside x.
 
@@ -38,8 +46,7 @@ def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
         for i in range(kh):
             for j in range(kw):
                 r = (c * kh + i) * kw + j
-                lo, hi = _span(j * dw - pw, sw, w_, wo)
-                first, lo_u = np.uint64(max(lo * sw + j * dw - pw, 0)), np.uint64(lo)
+                lo, hi, first, lo_u = _row_span(j, dw, pw, sw, w_, wo)
                 for n in range(n_):
                     for oh in range(ho):
                         h = oh * sh - ph + i * dh
@@ -68,8 +75,7 @@ def col2im(col, kh, kw, sh, sw, ph, pw, dh, dw, x):
             for i in range(kh):
                 for j in range(kw):
                     r = (c * kh + i) * kw + j
-                    lo, hi = _span(j * dw - pw, sw, w_, wo)
-                    first, lo_u = np.uint64(max(lo * sw + j * dw - pw, 0)), np.uint64(lo)
+                    lo, hi, first, lo_u = _row_span(j, dw, pw, sw, w_, wo)
                     for oh in range(ho):
                         h = oh * sh - ph + i * dh
                         if h < 0 or h >= h_:
