@@ -1,14 +1,16 @@
-"""numba kernels of the nn op families (embedding scatter, normalization, erf): arrays in,
-arrays out.
+"""numba kernels of the nn op families (embedding scatter, normalization, erf, softmax rows):
+arrays in, arrays out.
 
-Each has a plain NumPy reference in tests/test_functional_embedding.py and
-tests/test_functional_activation.py and
-tests/test_functional_norm.py; with NUMBA_DISABLE_JIT=1 they run as (slow) Python.
+Each has a plain NumPy reference in tests/test_functional_embedding.py,
+tests/test_functional_activation.py or tests/test_functional_norm.py; with NUMBA_DISABLE_JIT=1
+they run as (slow) Python.
 """
 import math
 
 import numpy as np
 from numba import njit
+
+from ._vecmath import exp_nonpositive, maximum
 
 
 @njit(cache=True)
@@ -36,6 +38,36 @@ def erf(x):
     x = np.asarray(x)
     flat = np.ascontiguousarray(x).reshape(-1)
     return _erf_flat(flat, np.empty_like(flat)).reshape(x.shape)
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz"})
+def exp_shifted_rows(x, e, m, s):
+    """Row by row of x (R, C): m = max (NaN if the row has one; then 0 where not finite),
+    e = exp(x - m) and s = sum(e), writing e (R, C), m (R,) and s (R,). The max, the exp and
+    the sum are SIMD loops (see _vecmath) over a row that stays in cache between them."""
+    zero = s.dtype.type(0)
+    for i in range(x.shape[0]):
+        mi = x[i, 0]
+        for j in range(x.shape[1]):
+            mi = maximum(mi, x[i, j])
+        if not np.isfinite(mi):
+            mi = zero
+        acc = zero
+        for j in range(x.shape[1]):
+            v = exp_nonpositive(x[i, j] - mi)
+            e[i, j] = v
+            acc += v
+        m[i], s[i] = mi, acc
+
+
+@njit(cache=True)
+def scale_rows(a, c, out):
+    """out[i, j] = a[i, j] c[i] for a and out (R, C) and c (R,); returns out (which may be a)."""
+    for i in range(a.shape[0]):
+        ci = c[i]
+        for j in range(a.shape[1]):
+            out[i, j] = a[i, j] * ci
+    return out
 
 
 @njit(cache=True, fastmath=True)

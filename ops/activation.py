@@ -13,7 +13,7 @@ from autograd.tensor import Tensor, _plain
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from ._nn_kernels import erf as _erf_kernel
+from ._nn_kernels import erf as _erf_kernel, exp_shifted_rows, scale_rows
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -115,18 +115,52 @@ def prelu(x, weight):
     return ew.where(_plain(x) > 0, x, x * weight)
 
 
-def _shift(x, dim):
-    """max(x, dim) (dims kept), replaced by 0 where it is infinite: what softmax subtracts."""
+def axis_sum(a, axis):
+    """sum(a, axis) with the axis kept, as an einsum (about 3x NumPy's sum along rows). A 0-d
+    `a` is its own sum, as np.sum(a, 0, keepdims=True)."""
+    if not a.ndim:
+        return a
+    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
+    out = letters[:axis] + letters[axis + 1:]
+    return np.einsum(f"{letters}->{out}", a).reshape(a.shape[:axis] + (1,) + a.shape[axis + 1:])
+
+
+def exp_shifted(x, dim):
+    """(e, m, s): e = exp(x - m) with m = max(x, dim), replaced by 0 where it is infinite (the
+    shift that keeps softmax from overflowing), and s = sum(e, dim); m and s keep dim. Rows
+    along the last axis of a float32 / float64 array take one fused numba pass, about 3x
+    NumPy's max, subtract, exp and sum."""
+    if x.ndim and dim % x.ndim == x.ndim - 1 and x.dtype in (np.float32, np.float64) and x.size:
+        rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])    # (..., C) -> (R, C)
+        e, m, s = np.empty_like(rows), np.empty(len(rows), x.dtype), np.empty(len(rows), x.dtype)
+        exp_shifted_rows(rows, e, m, s)
+        kshape = x.shape[:-1] + (1,)                                 # (R,) -> (..., 1)
+        return e.reshape(x.shape), m.reshape(kshape), s.reshape(kshape)
     m = np.max(x, axis=dim, keepdims=True)
-    return np.where(np.isfinite(m), m, 0)
+    m = np.where(np.isfinite(m), m, 0)
+    e = np.asarray(np.exp(x - m))                   # an array even for 0-d x: softmax writes to it
+    return e, m, axis_sum(e, dim)
+
+
+def times_rows(a, c, out=None):
+    """a * c for c shaped like a with 1 in place of its last axis, into `out` if given: one
+    numba pass over the rows of a C-contiguous float array, where NumPy's broadcast of c along
+    the rows takes about 2.5x as long. c is cast to a's dtype."""
+    if not (a.dtype in (np.float32, np.float64) and a.flags.c_contiguous and a.size
+            and np.shape(c) == a.shape[:-1] + (1,)):
+        return np.multiply(a, c, out=out)
+    out = np.empty_like(a) if out is None else out
+    rows = a.reshape(-1, a.shape[-1])                       # (..., C) -> (R, C)
+    scale_rows(rows, np.ascontiguousarray(c, a.dtype).reshape(-1), out.reshape(rows.shape))
+    return out
 
 
 @primitive
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x), dim), shifted by the maximum: never overflows."""
-    e = np.exp(x - _shift(x, dim))
-    with np.errstate(invalid="ignore"):                 # a row of all -inf gives nan, as torch
-        y = e / np.sum(e, axis=dim, keepdims=True)
+    e, _, s = exp_shifted(x, dim)
+    with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
+        y = times_rows(e, 1 / s, out=e)
     # d softmax: y (g - sum(g y))
     return y, (lambda g, y, x: y * (g - reduce.sum(g * y, dim, True)),)
 
@@ -134,8 +168,9 @@ def softmax(x, dim=-1):
 @primitive
 def log_softmax(x, dim=-1):
     """x - logsumexp(x, dim), shifted by the maximum: finite for logits of +-1e4."""
-    z = x - _shift(x, dim)
+    _, m, s = exp_shifted(x, dim)
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
-        y = z - np.log(np.sum(np.exp(z), axis=dim, keepdims=True))
+        y = np.subtract(x, m)
+        y -= np.log(s)
     # d log_softmax: g - softmax sum(g) = g - exp(y) sum(g)
     return y, (lambda g, y, x: g - ew.exp(y) * reduce.sum(g, dim, True),)

@@ -16,7 +16,8 @@ from autograd.tensor import Tensor, _plain
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from .activation import _recorded, _shift, log_softmax, softmax
+from .activation import (_recorded, axis_sum, exp_shifted, log_softmax,
+                         softmax, times_rows)
 from .index import index_put_add
 
 
@@ -108,13 +109,6 @@ def _minus_at(base, v, idx, shape):
     return out
 
 
-def _class_sum(a, axis):
-    """sum(a, axis) with the axis kept, as an einsum (about 3x NumPy's sum along rows)."""
-    letters = "abcdefghijklmnopqrstuvwxyz"[:a.ndim]
-    out = letters[:axis] + letters[axis + 1:]
-    return np.einsum(f"{letters}->{out}", a).reshape(a.shape[:axis] + (1,) + a.shape[axis + 1:])
-
-
 def _smoothed(t, eps, n, w):
     """Probability targets with label smoothing and class weights: (t (1 - eps) + eps / n) w."""
     q = t * (1 - eps) + eps / n if eps else t
@@ -127,31 +121,23 @@ def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
     axis = _class_axis(x, reduction, label_smoothing)
     n, eps = x.shape[axis], label_smoothing
     w = _class_weight(weight, x, axis)
-    m = _shift(x, axis)
+    e, m, s = exp_shifted(x, axis)
+    log_s = np.log(s)                                   # log sum exp(x - m)
     probs = np.asarray(target).dtype.kind == "f" and np.shape(target) == x.shape
-    # Without label smoothing, class targets need no shifted copy of x when exp(x) cannot
-    # overflow nor underflow a whole class row: e = exp(x), and the shift enters through
-    # log sum exp(x - m) = log(sum(e) exp(-m)), which keeps its accuracy (one pass less).
-    unshifted = not (probs or eps) and np.all(np.abs(m) < np.log(np.finfo(x.dtype).max) / 2)
-    z = None if unshifted else x - m
+    z = x - m if probs or eps else None
     if probs:
         q = _smoothed(np.asarray(target, x.dtype), eps, n, w)
-        sq, qz = _class_sum(q, axis), _class_sum(q * z, axis)
+        sq, qz = axis_sum(q, axis), axis_sum(q * z, axis)
         denom = x.size // n
+        loss = sq * log_s - qz                          # -sum q log softmax
     else:
         idx, wt, valid = _class_targets(x, target, w, ignore_index, axis)
         a, b = wt * (1 - eps), valid * (eps / n)        # q = a onehot(t) + b w
         wsum = n if w is None else np.sum(w)
-        zt = x[idx] - m if unshifted else z[idx]
+        zt = x[idx] - m
         if eps:
-            zw = _class_sum(z if w is None else z * w, axis)
+            zw = axis_sum(z if w is None else z * w, axis)
         sq, denom = a + b * wsum, np.sum(wt)
-    e = np.exp(x) if unshifted else np.exp(z, out=z)   # z is ours: exp in place
-    s = _class_sum(e, axis)
-    log_s = np.log(s * np.exp(-m)) if unshifted else np.log(s)     # log sum exp(x - m)
-    if probs:
-        loss = sq * log_s - qz                          # -sum q log softmax
-    else:
         loss = a * (log_s - zt) + (b * (wsum * log_s - zw) if eps else 0)
     kshape = loss.shape
 
@@ -162,7 +148,7 @@ def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
         if isinstance(x, Tensor):
             r = softmax(x, axis) * (gi * sq_)
         else:                                           # e / s: the softmax, normalized here
-            r = e * (gi * sq_ / s)
+            r = times_rows(e, gi * sq_ / s)
         if probs:
             return r - q_ * gi
         r = _minus_at(r, gi * a, idx, x.shape)

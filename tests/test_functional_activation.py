@@ -60,6 +60,46 @@ def test_erf_kernel_matches_math_erf():
     assert _nn_kernels.erf(x.astype(np.float32).reshape(1, 101)).dtype == np.float32
 
 
+def _exp_shifted_reference(x):
+    m = np.max(x, axis=1)
+    m = np.where(np.isfinite(m), m, 0)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(x - m[:, None])
+    return e, m, e.sum(1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_shifted_rows_kernel_matches_numpy(dtype):
+    x = (np.random.default_rng(2).standard_normal((7, 37)) * 30).astype(dtype)
+    x[1, 3] = np.nan                                # a NaN row: m is 0, e and s NaN
+    x[2] = -np.inf                                  # all -inf: m 0, e and s 0
+    x[3, 5] = np.inf                                # +inf: m 0, s not finite
+    x[4] = 1e4                                      # large but equal: e 1, s 37
+    x[5, :30] = -1e4                                # exp(-2e4) underflows to 0
+    e, m, s = np.empty_like(x), np.empty(7, dtype), np.empty(7, dtype)
+    _nn_kernels.exp_shifted_rows(x, e, m, s)
+    ref_e, ref_m, ref_s = _exp_shifted_reference(x)
+    np.testing.assert_array_equal(m, ref_m)
+    tol = 5e-7 if dtype == np.float32 else 1e-15
+    tiny = np.finfo(dtype).tiny                     # subnormal results are flushed to 0
+    ok = [0, 2, 4, 5, 6]
+    np.testing.assert_allclose(e[ok], ref_e[ok], rtol=tol, atol=tiny)
+    np.testing.assert_allclose(s[ok], ref_s[ok], rtol=tol, atol=0)
+    assert np.isnan(e[1, 3]) and np.isnan(s[1]) and not np.isfinite(s[3])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scale_rows_kernel_and_times_rows_match_numpy(dtype):
+    rng = np.random.default_rng(3)
+    a, c = rng.standard_normal((4, 5, 6)).astype(dtype), rng.standard_normal((4, 5, 1))
+    out = _nn_kernels.scale_rows(a.reshape(20, 6), c.reshape(20).astype(dtype),
+                                 np.empty((20, 6), dtype))
+    np.testing.assert_array_equal(out, (a * c.astype(dtype)).reshape(20, 6))
+    for cc in (c, c[:, :1]):                        # row scaling, then a plain broadcast
+        got = ops.activation.times_rows(a, cc.astype(dtype))
+        np.testing.assert_array_equal(got, a * cc.astype(dtype))
+
+
 # (our call, torch call) pairs on one input
 CASES = {
     "relu": (lambda x: F.relu(x), lambda t, x: t.relu(x)),
@@ -147,6 +187,15 @@ def test_stable_at_extreme_inputs(name):
         y = CASES[name][0](x)                  # RuntimeWarnings are errors in this suite
         y.backward(np.ones(y.shape, dtype))
         assert np.isfinite(y.data).all() and np.isfinite(x.grad.data).all(), name
+
+
+def test_softmax_of_a_scalar_is_one():
+    x = ag.tensor(np.float32(2.0), requires_grad=True)
+    y = F.softmax(x, 0)
+    assert y.shape == () and y.item() == 1
+    assert F.log_softmax(x, -1).item() == 0
+    y.backward()
+    assert x.grad.item() == 0
 
 
 def test_softmax_extremes_are_exact():
