@@ -76,6 +76,15 @@ def test_softmax_and_cross_entropy_at_1e4():
     np.testing.assert_array_equal(g, [[-1, 1, 0]])
 
 
+def test_softmax_flushes_subnormal_probabilities():
+    x = np.array([[0.0, -100.0]], np.float32)              # exp(-100) = 3.7e-44: subnormal
+    y, g = value_and_grad(lambda x: F.softmax(x, -1) * ag.tensor([[1.0, 2.0]]), x, np.float32)
+    np.testing.assert_array_equal(y, [[1, 0]])
+    np.testing.assert_array_equal(g, [[0, 0]])
+    assert F.softmax(ag.tensor(x.T), 0).data[1, 0] > 0     # the NumPy path keeps it
+    assert F.cross_entropy(ag.tensor(x), np.array([1])).item() == 100
+
+
 def test_sigmoid_and_softplus_at_1000():
     y, g = value_and_grad(ops.sigmoid, [-1000.0, 1000.0])
     np.testing.assert_array_equal(y, [0, 1])
