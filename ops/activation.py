@@ -136,7 +136,8 @@ def exp_shifted(x, dim):
         exp_shifted_rows(rows, e, m, s)
         kshape = x.shape[:-1] + (1,)                                 # (R,) -> (..., 1)
         return e.reshape(x.shape), m.reshape(kshape), s.reshape(kshape)
-    m = np.max(x, axis=dim, keepdims=True)
+    # an empty x has no max: its sum (0, shaped as the max would be) stands in
+    m = np.max(x, axis=dim, keepdims=True) if x.size else np.sum(x, axis=dim, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     e = np.asarray(np.exp(x - m))                   # an array even for 0-d x: softmax writes to it
     return e, m, axis_sum(e, dim)

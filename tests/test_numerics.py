@@ -111,6 +111,10 @@ def test_empty_batch():
     y, g = value_and_grad(lambda t: F.cross_entropy(t, ag.tensor(np.zeros(0, np.int64)),
                                                     reduction="sum"), x)
     assert y == 0 and g.shape == (0, 3)
+    for dim in (0, 1):                              # softmax over the empty axis or along it
+        for x_ in (x, x.T):
+            y, g = value_and_grad(lambda t: F.softmax(t, dim) + F.log_softmax(t, dim), x_)
+            assert y.shape == g.shape == x_.shape
     with pytest.warns(RuntimeWarning):
         y, _ = value_and_grad(lambda t: t.mean(0), x)
     assert np.all(np.isnan(y))
