@@ -1,13 +1,18 @@
 """Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d with PyTorch's signatures, weight layouts
 (conv: (C_out, C_in / groups, *kernel); transposed: (C_in, C_out / groups, *kernel)) and
 default initialisation (kaiming_uniform_(a=sqrt(5)) weight, U(+-1/sqrt(fan_in)) bias).
-Only padding_mode="zeros" is supported."""
+Conv1d and Conv2d take every padding_mode ("zeros", "reflect", "replicate", "circular"): other
+than zeros, the input is padded by F.pad first, then convolved unpadded, as PyTorch does. The
+transposed convolutions take only "zeros"."""
 import numpy as np
 
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import empty_parameter
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(value, n):
@@ -25,9 +30,12 @@ class _ConvNd(Module):
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels {in_channels} and out_channels "
                              f"{out_channels} must be divisible by groups {groups}")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: padding_mode {padding_mode!r} is not supported; only "
-                             "'zeros'")
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(PADDING_MODES)}, "
+                             f"got {padding_mode!r}")
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f"{name}: only padding_mode 'zeros' is supported, got "
+                             f"{padding_mode!r}")
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or "
@@ -52,6 +60,20 @@ class _ConvNd(Module):
     def reset_parameters(self, generator=None):
         init.default_weight_and_bias_(self.weight, self.bias, generator)
 
+    def _padded(self, input):
+        """(input, padding) for F.convNd: with a padding_mode other than zeros, the input
+        padded by F.pad (PyTorch's flat order: last dim first; 'same' puts the odd element
+        on the right) and no further padding."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "same":
+            total = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            pairs = [(t // 2, t - t // 2) for t in total]
+        else:
+            pairs = [(p, p) for p in (self.nd * (0,) if self.padding == "valid" else self.padding)]
+        flat = tuple(v for pair in reversed(pairs) for v in pair)
+        return F.pad(input, flat, self.padding_mode), 0
+
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
@@ -65,6 +87,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -78,8 +102,9 @@ class Conv1d(_ConvNd):
                          groups, bias, padding_mode, 0, dtype)
 
     def forward(self, input):
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -92,8 +117,9 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, 0, dtype)
 
     def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -1,7 +1,7 @@
 """torch.nn.functional for tapegrad: `import nn.functional as F`.
 
 The ops live in ops/ by family (activation, loss, normalization, sparse, conv, pool, ...);
-this module re-exports them under PyTorch's names and signatures, and adds dropout. Where
+this module re-exports them under PyTorch's names and signatures, and adds pad and dropout. Where
 PyTorch takes `inplace`, it is accepted for compatibility and the result is always a new tensor
 (in-place updates would corrupt values the tape saved). PyTorch's deprecated `size_average`
 and `reduce` arguments are not taken; pass `reduction` (and loss options after `weight`) by
@@ -33,7 +33,7 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "tanh", "hardtanh", "prelu", "softmax", "log_softmax", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
-           "layer_norm", "group_norm", "dropout", "dropout2d", "manual_seed", "embedding",
+           "layer_norm", "group_norm", "pad", "dropout", "dropout2d", "manual_seed", "embedding",
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "SELU_ALPHA",
@@ -88,6 +88,15 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along `dim`, max-shifted; `dtype` casts the input first."""
     dim = _softmax_dim(input, dim, "log_softmax")
     return _log_softmax(input if dtype is None else ops.astype(input, dtype), dim)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad) / 2 dims by (left, right) pairs, last dim first. mode "constant"
+    fills `value` (0 by default); "reflect", "replicate" and "circular" pad the last 1-3 dims
+    of a 2-d to 5-d input with copies of its elements, and take no value."""
+    if mode != "constant" and value:
+        raise ValueError(f"pad: mode {mode!r} takes no value, got value={value}")
+    return ops.pad(input, pad, 0.0 if value is None else value, mode)
 
 
 def _dropout(input, p, training, generator, mask_shape, op):

@@ -164,19 +164,70 @@ def chunk(x, chunks, dim=0):
     return split(x, math.ceil(n / chunks) if n else [0] * chunks, dim)    # n = 0: chunks empties
 
 
-@primitive
-def pad(x, pad=(), value=0.0):
-    """Constant padding, PyTorch's order: (left, right) of the last axis, then of the one
-    before, and so on."""
-    pad = tuple(pad)
-    ndim = np.ndim(x)
+def _pad_widths(x, pad, op="pad"):
+    """PyTorch's flat padding (left, right of the last axis, then of the one before, ...) as
+    NumPy's (before, after) per axis, checked."""
+    pad, ndim = tuple(pad), np.ndim(x)
     if len(pad) % 2 or len(pad) // 2 > ndim or any(p < 0 for p in pad):
-        raise ValueError(f"pad: padding {pad} must be non-negative (before, after) pairs for at "
+        raise ValueError(f"{op}: padding {pad} must be non-negative (before, after) pairs for at "
                          f"most {ndim} dims of input shape {np.shape(x)}")
-    widths = [(0, 0)] * (ndim - len(pad) // 2) + [(pad[2 * i], pad[2 * i + 1])
-                                                  for i in reversed(range(len(pad) // 2))]
+    return [(0, 0)] * (ndim - len(pad) // 2) + [(pad[2 * i], pad[2 * i + 1])
+                                                for i in reversed(range(len(pad) // 2))]
+
+
+@primitive
+def _pad(x, pad=(), value=0.0):
+    widths = _pad_widths(x, pad)
     crop = tuple(slice(lo, n + lo) for (lo, _), n in zip(widths, np.shape(x)))
     return np.pad(x, widths, constant_values=value), (lambda g, y, x: ix.getitem(g, crop),)
+
+
+def _source_index(n, lo, hi, mode):
+    """For each position of an axis of length n padded by (lo, hi): the input position it
+    copies. reflect mirrors about the edge element (2 1 | 0 1 2 | 1 0), replicate repeats it
+    (0 0 | 0 1 2 | 2 2), circular wraps around (1 2 | 0 1 2 | 0 1)."""
+    p = np.arange(-lo, n + hi)
+    if mode == "reflect":
+        return (n - 1) - np.abs((n - 1) - np.abs(p))
+    if mode == "replicate":
+        return np.clip(p, 0, n - 1)
+    return p % n
+
+
+def _check_pad_mode(x, pad, mode, widths):
+    shape, k = np.shape(x), len(pad) // 2
+    if not 1 <= k <= 3 or len(shape) not in (k + 1, k + 2):
+        raise NotImplementedError(f"pad: mode {mode!r} pads the last 1, 2 or 3 dims of an input "
+                                  f"with 1 or 2 dims before them; got padding {tuple(pad)} for "
+                                  f"input shape {shape}")
+    for axis, ((lo, hi), n) in enumerate(zip(widths, shape)):
+        if mode == "reflect" and max(lo, hi) >= n:
+            raise ValueError(f"pad: reflect padding {(lo, hi)} of dim {axis} must be less than "
+                             f"its size {n} (input shape {shape})")
+        if mode == "circular" and max(lo, hi) > n:
+            raise ValueError(f"pad: circular padding {(lo, hi)} of dim {axis} wraps around its "
+                             f"size {n} more than once (input shape {shape})")
+        if mode == "replicate" and (lo or hi) and not n:
+            raise ValueError(f"pad: replicate padding {(lo, hi)} of dim {axis} needs a "
+                             f"non-empty dim (input shape {shape})")
+
+
+def pad(x, pad=(), value=0.0, mode="constant"):
+    """Pad the last len(pad) / 2 dims, PyTorch's order: (left, right) of the last axis, then of
+    the one before, and so on. mode "constant" fills `value`; "reflect", "replicate" and
+    "circular" copy elements of x (see _source_index) and are compositions of getitem, whose
+    VJP sums the copies back."""
+    if mode == "constant":
+        return _pad(x, pad, value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    widths = _pad_widths(x, pad)
+    _check_pad_mode(x, pad, mode, widths)
+    for axis, ((lo, hi), n) in enumerate(zip(widths, np.shape(x))):
+        if lo or hi:
+            x = ix.getitem(x, (slice(None),) * axis + (_source_index(n, lo, hi, mode),))
+    return x
 
 
 @primitive

@@ -74,6 +74,16 @@ CASES = [
     Case("Conv2d-groups-valid", lambda m: m.Conv2d(4, 6, 3, groups=2, dilation=2,
                                                    padding="valid"), floats((1, 4, 8, 8))),
     Case("Conv2d-unbatched", lambda m: m.Conv2d(2, 3, 3), floats((2, 5, 5))),
+    Case("Conv1d-reflect", lambda m: m.Conv1d(3, 4, 3, stride=2, padding=2,
+                                              padding_mode="reflect"), floats((2, 3, 9))),
+    Case("Conv2d-replicate", lambda m: m.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 2),
+                                                padding_mode="replicate"), floats((2, 3, 7, 6))),
+    Case("Conv2d-circular-same", lambda m: m.Conv2d(2, 3, (4, 3), padding="same", dilation=2,
+                                                    padding_mode="circular"),
+         floats((1, 2, 8, 7))),
+    Case("Conv2d-reflect-unbatched", lambda m: m.Conv2d(2, 3, 3, padding=1,
+                                                        padding_mode="reflect"),
+         floats((2, 5, 5))),
     Case("ConvTranspose1d", lambda m: m.ConvTranspose1d(3, 4, 3, stride=2, padding=1,
                                                         output_padding=1), floats((2, 3, 5))),
     Case("ConvTranspose2d", lambda m: m.ConvTranspose2d(4, 6, (3, 2), stride=2, groups=2,
@@ -339,8 +349,12 @@ def test_conv_transpose_output_size_and_conv_arguments():
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="not supported for strided"):
         nn.Conv1d(3, 4, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match="padding_mode 'reflect' is not supported"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="^Conv2d: padding_mode must be one of zeros, reflect, "
+                                         "replicate, circular, got 'mirror'"):
+        nn.Conv2d(3, 4, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="^ConvTranspose2d: only padding_mode 'zeros' is "
+                                         "supported, got 'reflect'"):
+        nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
 
 
 def test_a_small_cnn_state_dict_matches_and_trains_like_pytorchs():

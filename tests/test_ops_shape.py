@@ -1,9 +1,10 @@
-"""Shape ops: gradient rows, forward against NumPy, bad input, split/chunk parity with
+"""Shape ops: gradient rows, forward against NumPy, bad input, split/chunk/pad parity with
 PyTorch."""
 import numpy as np
 import pytest
 
 import autograd as ag
+import nn.functional as F
 import ops
 from gradrows import Row, check
 from test_ops_reduce import torch_parity
@@ -36,6 +37,10 @@ GRAD_ROWS = [
     Row("getitem", lambda x: x.chunk(3), [(5, 2)], id="chunk"),
     Row("pad", lambda x: ops.pad(x, (1, 2)), [(2, 3)]),
     Row("pad", lambda x: ops.pad(x, (1, 0, 0, 2), value=3.0), X, id="two-dims-value"),
+    Row("getitem", lambda x: ops.pad(x, (3, 2, 1, 2), mode="reflect"), X, id="pad-reflect"),
+    Row("getitem", lambda x: ops.pad(x, (2, 0), mode="replicate"), X, id="pad-replicate"),
+    Row("getitem", lambda x: ops.pad(x, (4, 1, 0, 3, 1, 1), mode="circular"), [(1, 2, 3, 4)],
+        id="pad-circular"),
     Row("flip", lambda x: x.flip(0), X),
     Row("flip", lambda x: ops.flip(x, (0, -1)), X, id="tuple-negative"),
     Row("tile", lambda x: ops.tile(x, (2, 1)), [(2, 3)]),
@@ -68,6 +73,12 @@ CASES = [
     ("chunk", lambda x: ops.stack(x.chunk(2, -1)), lambda a: np.stack(np.split(a, 2, -1))),
     ("pad", lambda x: ops.pad(x, (1, 2, 0, 1), 0.5),
      lambda a: np.pad(a, [(0, 0), (0, 1), (1, 2)], constant_values=0.5)),
+    ("pad-reflect", lambda x: ops.pad(x, (3, 1, 2, 0), mode="reflect"),
+     lambda a: np.pad(a, [(0, 0), (2, 0), (3, 1)], mode="reflect")),
+    ("pad-replicate", lambda x: ops.pad(x, (0, 5, 1, 1), mode="replicate"),
+     lambda a: np.pad(a, [(0, 0), (1, 1), (0, 5)], mode="edge")),
+    ("pad-circular", lambda x: ops.pad(x, (4, 4), mode="circular"),
+     lambda a: np.pad(a, [(0, 0), (0, 0), (4, 4)], mode="wrap")),
     ("flip", lambda x: x.flip((0, 2)), lambda a: a[::-1, :, ::-1]),
     ("tile", lambda x: ops.tile(x, (2, 1, 1, 2)), lambda a: np.tile(a, (2, 1, 1, 2))),
     ("repeat", lambda x: x.repeat(1, 2, 3), lambda a: np.tile(a, (1, 2, 3))),
@@ -135,12 +146,40 @@ def test_gradient_of_a_view_op_has_the_input_dtype_and_shape():
     (lambda x: x.chunk(2, 2), IndexError, r"chunk: dimension 2 out of range"),
     (lambda x: ops.pad(x, (1,)), ValueError, r"pad: padding \(1,\) must be non-negative"),
     (lambda x: ops.pad(x, (1, 1, 1, 1, 1, 1)), ValueError, r"pad: .*input shape \(2, 3\)"),
+    (lambda x: ops.pad(x, (1, 1), mode="mirror"), ValueError,
+     r"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got 'mirror'"),
+    (lambda x: ops.pad(x, (3, 0), mode="reflect"), ValueError,
+     r"pad: reflect padding \(3, 0\) of dim 1 must be less than its size 3 "
+     r"\(input shape \(2, 3\)\)"),
+    (lambda x: ops.pad(x, (0, 4), mode="circular"), ValueError,
+     r"pad: circular padding \(0, 4\) of dim 1 wraps around its size 3 more than once"),
+    (lambda x: ops.pad(x.reshape(-1), (1, 1), mode="replicate"), NotImplementedError,
+     r"pad: mode 'replicate' pads the last 1, 2 or 3 dims of an input with 1 or 2 dims before "
+     r"them; got padding \(1, 1\) for input shape \(6,\)"),
+    (lambda x: ops.pad(x, (1, 1, 1, 1), mode="reflect"), NotImplementedError,
+     r"pad: mode 'reflect' pads the last 1, 2 or 3 dims"),
+    (lambda x: ops.pad(x[:, :0], (1, 1), mode="replicate"), ValueError,
+     r"pad: replicate padding \(1, 1\) of dim 1 needs a non-empty dim"),
+    (lambda x: F.pad(x, (1, 1), "reflect", 2.0), ValueError,
+     r"pad: mode 'reflect' takes no value, got value=2.0"),
     (lambda x: x.flip(2), IndexError, r"flip: dimension 2 out of range"),
     (lambda x: x.repeat(2), ValueError, r"repeat: 1 repeat sizes given for a tensor of 2 dims"),
 ])
 def test_bad_input(call, exc, message):
     with pytest.raises(exc, match="^" + message):
         call(ag.tensor(np.ones((2, 3)), requires_grad=True))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pad", [((2, 5), (2, 3)), ((2, 3, 6), (1, 4)),
+                                       ((3, 4, 5), (2, 1, 3, 0)), ((1, 2, 4, 5), (0, 4, 3, 1)),
+                                       ((2, 3, 4, 5), (1, 2, 0, 3, 2, 1)),
+                                       ((1, 2, 3, 4, 5), (4, 0, 3, 3, 2, 1))])
+def test_pad_matches_torch(mode, shape, pad):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(1).standard_normal(shape)
+    torch_parity(lambda x: F.pad(x, pad, mode), lambda x: torch.nn.functional.pad(x, pad, mode),
+                 a)
 
 
 @pytest.mark.parametrize("n,size,dim", [(7, 3, 0), (6, [1, 4, 1], 0), (5, 2, -1), (4, [4], 1)])
