@@ -1,7 +1,8 @@
 """tapegrad's autograd: Tensor, the tape, backward and grad, grad modes, gradcheck."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
-from .engine import grad, primitive, PRIMITIVES
+from .engine import primitive, PRIMITIVES
+from .backprop import grad
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled

@@ -1,7 +1,8 @@
 """Activation checkpointing: trade compute for memory, as torch.utils.checkpoint."""
 import numpy as np
 
-from .engine import grad, primitive
+from .backprop import grad
+from .engine import primitive
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 

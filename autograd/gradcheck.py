@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from .engine import grad
+from .backprop import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor
 

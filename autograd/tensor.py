@@ -126,7 +126,7 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's .grad (torch.Tensor.backward)."""
         if retain_graph is None:
             retain_graph = create_graph
-        engine.run_backward([self], [gradient], retain_graph, create_graph)
+        backprop.run_backward([self], [gradient], retain_graph, create_graph)
 
     # ---- conversion ---------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -218,7 +218,7 @@ class Tensor:
         """Write op(self, *args) into this tensor's array.
 
         Recorded like PyTorch: the tensor becomes the output of the op, and values saved for a
-        backward that are modified here raise at backward time (engine._guard_saved)."""
+        backward that are modified here raise at backward time (backprop._guard_saved)."""
         recording = is_grad_enabled() and (self.requires_grad or any(
             isinstance(a, Tensor) and a.requires_grad for a in args))
         if recording and self.requires_grad and self._node is None:
@@ -346,5 +346,6 @@ def from_numpy(array):
     return Tensor._wrap(array)
 
 
-from . import engine   # noqa: E402  (engine needs Tensor defined)
-import ops             # noqa: E402
+from . import engine     # noqa: E402  (engine needs Tensor defined)
+import ops               # noqa: E402
+from . import backprop   # noqa: E402

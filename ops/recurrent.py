@@ -22,7 +22,8 @@ so derivatives of every order exist.
 """
 import numpy as np
 
-from autograd.engine import grad, primitive
+from autograd.backprop import grad
+from autograd.engine import primitive
 from autograd.tensor import Tensor
 from . import elementwise as ew
 from . import shape as sh
