@@ -1,9 +1,9 @@
-"""numba kernels of the nn op families (embedding scatter, normalization, erf, softmax rows):
-arrays in, arrays out.
+"""numba kernels of the nn op families (embedding scatter, normalization, erf, softmax rows,
+the LSTM cell's backward): arrays in, arrays out.
 
 Each has a plain NumPy reference in tests/test_functional_embedding.py,
-tests/test_functional_activation.py or tests/test_functional_norm.py; with NUMBA_DISABLE_JIT=1
-they run as (slow) Python.
+tests/test_functional_activation.py, tests/test_functional_norm.py or
+tests/test_nn_recurrence.py; with NUMBA_DISABLE_JIT=1 they run as (slow) Python.
 """
 import math
 
@@ -68,6 +68,27 @@ def scale_rows(a, c, out):
         for j in range(a.shape[1]):
             out[i, j] = a[i, j] * ci
     return out
+
+
+@njit(cache=True)
+def lstm_cell_backward(a, tc, c_prev, dh, dc, d):
+    """One step of an LSTM's BPTT. a (B, 4H) holds the gates i, f, g, o; tc = tanh(c) and
+    c_prev (B, H) the cell after and before the step; dh and dc (B, H) the gradients of h and
+    c after it. Writes d (B, 4H), the gradient of the gates' pre-activations, and turns dc
+    into the gradient of c_prev. The arithmetic is NumPy's, in a's dtype, in one pass."""
+    n = tc.shape[1]
+    one = a.dtype.type(1)
+    for b in range(tc.shape[0]):
+        ab, db, tb, cb, hb, gb = a[b], d[b], tc[b], c_prev[b], dh[b], dc[b]     # rows: SIMD
+        for j in range(n):
+            i, f, g, o = ab[j], ab[n + j], ab[2 * n + j], ab[3 * n + j]
+            t = tb[j]
+            c = gb[j] + hb[j] * o * (one - t * t)           # dc + dh o tanh'(c)
+            db[j] = c * g * i * (one - i)                   # sigmoid' = s (1 - s)
+            db[n + j] = c * cb[j] * f * (one - f)
+            db[2 * n + j] = c * i * (one - g * g)           # tanh' = 1 - tanh^2
+            db[3 * n + j] = hb[j] * t * o * (one - o)
+            gb[j] = c * f
 
 
 @njit(cache=True, fastmath=True)

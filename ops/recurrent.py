@@ -27,6 +27,7 @@ from autograd.engine import primitive
 from autograd.tensor import Tensor
 from . import elementwise as ew
 from . import shape as sh
+from ._nn_kernels import lstm_cell_backward
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -125,16 +126,7 @@ def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra):
     for t in _order(steps, not reverse):
         dh += g[t]
         if mode == "LSTM":
-            a = acts[t]
-            i, f, gg, o = (a[:, k * n:(k + 1) * n] for k in range(4))
-            tc = extra[1][t]
-            dc += dh * o * (1 - tc * tc)
-            d = d_xw[t]
-            d[:, :n] = dc * gg * i * (1 - i)                                 # s' = s (1 - s)
-            d[:, n:2 * n] = dc * c_prev[t] * f * (1 - f)
-            d[:, 2 * n:3 * n] = dc * i * (1 - gg * gg)                       # tanh' = 1 - tanh^2
-            d[:, 3 * n:] = dh * tc * o * (1 - o)
-            dc *= f
+            lstm_cell_backward(acts[t], extra[1][t], c_prev[t], dh, dc, d_xw[t])
         elif mode == "GRU":
             a = acts[t]
             r, z, nn_ = a[:, :n], a[:, n:2 * n], a[:, 2 * n:]

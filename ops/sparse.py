@@ -4,6 +4,8 @@ embedding's weight gradient is a scatter-add of the output gradient rows into ze
 repeated indices accumulating, done by a numba kernel; it is itself a primitive whose VJP is
 the row lookup again, so double backward works.
 """
+import math
+
 import numpy as np
 
 from autograd.engine import primitive
@@ -21,18 +23,20 @@ def _linear(x, weight, bias):
                          f"last dim of the input)")
     if bias is not None and np.shape(bias) != weight.shape[:1]:
         raise ValueError(f"bias of shape {np.shape(bias)} does not match weight {weight.shape}")
-    y = np.matmul(x, weight.T)
+    n_out, n_in = weight.shape
+    # one GEMM over all leading dims: np.matmul would run one per (..., :, :) matrix
+    lead = x.shape[:-1]
+    y = np.matmul(x.reshape(math.prod(lead), n_in), weight.T).reshape(lead + (n_out,))
     if bias is not None:
         y += bias
 
     def flat(a, n):                      # (..., n) -> (prod(...), n); no view when 2-D
-        return a if np.ndim(a) == 2 else sh.reshape(a, (-1, n))
+        return a if np.ndim(a) == 2 else sh.reshape(a, (math.prod(np.shape(a)[:-1]), n))
 
     def gx(g, y, x, w, b):
         gx = flat(g, n_out) @ w
         return gx if np.ndim(x) == 2 else sh.reshape(gx, x.shape)   # (prod(...), in) -> x
 
-    n_out, n_in = weight.shape
     # d(x W^T + b): dx = g W, dW = g^T x (over all leading dims), db = sum of g
     return y, (gx,
                lambda g, y, x, w, b: sh.transpose(flat(g, n_out), 0, 1) @ flat(x, n_in),

@@ -1,6 +1,7 @@
 """ops.recurrence, the fused RNN / LSTM / GRU time loop behind nn.RNN, nn.LSTM and nn.GRU: its
 gradient rows (first and second order), agreement with the same recurrence composed of
-primitives, and its argument checks. (PyTorch parity of the layers: test_nn_rnn.py.)"""
+primitives, the LSTM cell's backward kernel against NumPy, and its argument checks. (PyTorch
+parity of the layers: test_nn_rnn.py.)"""
 import importlib
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 import autograd as ag
 import ops
+from ops import _nn_kernels
 from gradrows import Row, check
 
 R = importlib.import_module("ops.recurrent")
@@ -59,6 +61,22 @@ def test_fused_loop_equals_the_composed_steps(mode, reverse):
     inputs = xs + [b]
     for a, c in zip(ag.grad((fused * u).sum(), inputs), ag.grad((steps * u).sum(), inputs)):
         np.testing.assert_allclose(a.data, c.data, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm_cell_backward_kernel_matches_numpy(dtype):
+    rng = np.random.default_rng(5)
+    a, tc, c_prev, dh, dc = (rng.uniform(-1, 1, s).astype(dtype)
+                             for s in [(3, 8), (3, 2), (3, 2), (3, 2), (3, 2)])
+    i, f, g, o = (a[:, k * 2:(k + 1) * 2] for k in range(4))
+    c = dc + dh * o * (1 - tc * tc)
+    ref = np.concatenate([c * g * i * (1 - i), c * c_prev * f * (1 - f), c * i * (1 - g * g),
+                          dh * tc * o * (1 - o)], 1)
+    d = np.empty_like(a)
+    _nn_kernels.lstm_cell_backward(a, tc, c_prev, dh, dc, d)
+    np.testing.assert_allclose(d, ref, rtol=4 * np.finfo(dtype).eps, atol=0)
+    np.testing.assert_allclose(dc, c * f, rtol=4 * np.finfo(dtype).eps, atol=0)
+    assert d.dtype == dtype
 
 
 def test_one_bptt_serves_every_input_and_a_second_backward():

@@ -111,6 +111,10 @@ def test_empty_batch():
     y, g = value_and_grad(lambda t: F.cross_entropy(t, ag.tensor(np.zeros(0, np.int64)),
                                                     reduction="sum"), x)
     assert y == 0 and g.shape == (0, 3)
+    w = ag.tensor(np.ones((4, 0)), requires_grad=True)     # no input features: y = 0
+    y, g = value_and_grad(lambda t: F.linear(t, w), np.zeros((2, 3, 0)))
+    assert y.shape == (2, 3, 4) and not y.any() and g.shape == (2, 3, 0)
+    assert w.grad.shape == (4, 0)
     for dim in (0, 1):                              # softmax over the empty axis or along it
         for x_ in (x, x.T):
             y, g = value_and_grad(lambda t: F.softmax(t, dim) + F.log_softmax(t, dim), x_)
