@@ -5,6 +5,8 @@ Parameters, layouts and gate orders are PyTorch's (weight_ih_l{k}{_reverse} of s
 product), so weights copy across. Each layer and direction is two primitives: F.linear projects
 the inputs of all time steps at once, and ops.recurrence runs the cell over time (one GEMM per
 step forward and backward, the weight gradients as single GEMMs over the sequence).
+The layers take a PackedSequence (nn.utils.rnn) too: its padded batch runs with the packed
+batch sizes, so each sequence stops at its own length, and the output is packed again.
 """
 import math
 
@@ -16,16 +18,23 @@ from . import functional as F
 from . import init
 from .module import Module
 from .parameter import check_features, empty_parameter
+from .utils.rnn import PackedSequence, padded_from_packed, positions
 
 
-def _run(mode, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse=False):
+def _run(mode, x, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse=False, batch_sizes=None):
     """One layer, one direction over x (T, B, in): the outputs (T, B, H), h_n and c_n."""
     steps = np.shape(x)[0]
     if b_ih is not None and mode != "GRU":     # both biases add to the pre-activation: once
         b_ih, b_hh = b_ih + b_hh, None         # (GRU's b_hn sits inside r * (W_hn h + b_hn))
-    y = ops.recurrence(F.linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, mode, reverse)
+    y = ops.recurrence(F.linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, mode, reverse,
+                       batch_sizes)
     hs = y[:steps] if mode == "LSTM" else y
     return hs, y[0 if reverse else steps - 1], (y[steps] if mode == "LSTM" else None)
+
+
+def _reorder(states, index):
+    """Per (layer, direction) state tuples with their batch rows taken in `index` order."""
+    return [tuple(None if s is None else s[index] for s in pair) for pair in states]
 
 
 def _check_size(what, got, want):
@@ -93,9 +102,12 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         """input (T, B, input_size), or (B, T, input_size) with batch_first, or unbatched
-        (T, input_size); hx (num_layers * dirs, B, hidden) (LSTM: a pair (h_0, c_0)), zeros
-        if None. Returns (output, h_n), LSTM (output, (h_n, c_n)), output of shape
-        (T, B, dirs * hidden) (batch_first: (B, T, ...)), h_n like hx."""
+        (T, input_size), or a PackedSequence; hx (num_layers * dirs, B, hidden) (LSTM: a pair
+        (h_0, c_0)), zeros if None. Returns (output, h_n), LSTM (output, (h_n, c_n)), output
+        of shape (T, B, dirs * hidden) (batch_first: (B, T, ...)), or a PackedSequence for a
+        packed input, and h_n like hx."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         shape = np.shape(input)
         if len(shape) not in (2, 3):
             raise ValueError(f"expected a 2-D (unbatched) or 3-D input, got shape {shape}")
@@ -108,29 +120,56 @@ class RNNBase(Module):
         steps, batch = np.shape(input)[:2]
         if steps == 0:
             raise ValueError(f"input of shape {shape} has no time steps")
-        dtype = np.result_type(getattr(input, "dtype", np.float32), self.weight_ih_l0.dtype)
-        states = self._initial_states(hx, batch, batched, dtype)
+        out, finals = self._layers(input, self._initial_states(hx, batch, batched,
+                                                               self._dtype(input)))
+        if not batched:
+            out = ops.squeeze(out, 1)                          # (T, 1, .) -> (T, .)
+        elif self.batch_first:
+            out = ops.transpose(out, 0, 1)                     # (T, B, .) -> (B, T, .)
+        return out, self._finals(finals, batched)
+
+    def _forward_packed(self, input, hx):
+        """Run the layers over the padded batch of a PackedSequence, each sequence over its
+        own length; hx and the returned states are in the original batch order."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        check_features(data, self.input_size)
+        states = self._initial_states(hx, int(batch_sizes[0]), True, self._dtype(data))
+        if hx is not None and sorted_indices is not None:
+            states = _reorder(states, sorted_indices)
+        out, finals = self._layers(padded_from_packed(data, batch_sizes), states,
+                                   batch_sizes)
+        if unsorted_indices is not None:
+            finals = _reorder(finals, unsorted_indices)
+        return (PackedSequence(out[positions(batch_sizes)], batch_sizes, sorted_indices,
+                               unsorted_indices), self._finals(finals, True))
+
+    def _dtype(self, input):
+        return np.result_type(getattr(input, "dtype", np.float32), self.weight_ih_l0.dtype)
+
+    def _layers(self, input, states, batch_sizes=None):
+        """Every layer and direction over input (T, B, input_size): the last layer's output
+        (T, B, dirs * hidden) and each (layer, direction)'s (h_n, c_n)."""
         dirs = 2 if self.bidirectional else 1
         finals = []
         for layer in range(self.num_layers):
             outs = []
             for d, sfx in enumerate(("", "_reverse")[:dirs]):
                 hs, h_n, c_n = _run(self.mode, input, *self._layer_params(layer, sfx),
-                                    *states[layer * dirs + d], reverse=d == 1)
+                                    *states[layer * dirs + d], reverse=d == 1,
+                                    batch_sizes=batch_sizes)
                 outs.append(hs)
                 finals.append((h_n, c_n))
             input = ops.cat(outs, 2) if dirs == 2 else outs[0]      # (T, B, dirs * H)
             if layer < self.num_layers - 1 and self.dropout and self.training:
                 input = F.dropout(input, self.dropout, True)
-        out = input
-        if not batched:
-            out = ops.squeeze(out, 1)                          # (T, 1, .) -> (T, .)
-        elif self.batch_first:
-            out = ops.transpose(out, 0, 1)                     # (T, B, .) -> (B, T, .)
+        return input, finals
+
+    def _finals(self, finals, batched):
+        """h_n, or (h_n, c_n) for LSTM, from the (layer, direction) final states."""
         h_n = self._stack_finals([f[0] for f in finals], batched)
         if self.mode != "LSTM":
-            return out, h_n
-        return out, (h_n, self._stack_finals([f[1] for f in finals], batched))
+            return h_n
+        return h_n, self._stack_finals([f[1] for f in finals], batched)
 
     @staticmethod
     def _stack_finals(states, batched):

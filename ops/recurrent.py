@@ -51,11 +51,11 @@ def _previous(states, first, reverse):
     return np.concatenate([first[None], states[:-1]])
 
 
-def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
+def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse, batch_sizes=None):
     """Run the cell over time. Returns the output (the hidden states (T, B, H), LSTM with c_n
     appended), the gate activations (LSTM: i, f, g, o; GRU: r, z, n) and per-step extras
     (LSTM: c and tanh(c); GRU: W_hn h + b_hn). Everything is computed in place in
-    preallocated arrays."""
+    preallocated arrays. With batch_sizes, rows past batch_sizes[t] keep their state at t."""
     steps, batch, gates = xw.shape
     n = w_hh.shape[1]
     dtype = np.result_type(xw, w_hh, h0)
@@ -84,10 +84,9 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
             np.subtract(h, new, out=h_new)
             h_new *= a[:, n:2 * n]
             h_new += new                                                      # n + z (h - n)
-            h = h_new
-            continue
-        np.matmul(h, w_t, out=a)
-        a += xw[t]
+        else:
+            np.matmul(h, w_t, out=a)
+            a += xw[t]
         if mode == "LSTM":
             _sigmoid_(a[:, :2 * n])                                           # i, f
             np.tanh(a[:, 2 * n:3 * n], out=a[:, 2 * n:3 * n])                 # g
@@ -97,20 +96,26 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse):
             c_new += a[:, :n] * a[:, 2 * n:3 * n]                             # f c + i g
             np.tanh(c_new, out=tc)
             np.multiply(a[:, 3 * n:], tc, out=hs[t])                          # o tanh(c)
-            c = c_new
         elif mode == "RNN_TANH":
             np.tanh(a, out=a)
-        else:
+        elif mode == "RNN_RELU":
             np.maximum(a, 0, out=a)
+        k = batch if batch_sizes is None else batch_sizes[t]
+        if k < batch:                        # finished sequences carry their state through
+            hs[t, k:] = h[k:]
+            if mode == "LSTM":
+                c_new[k:] = c[k:]
         h = hs[t]
+        if mode == "LSTM":
+            c = c_new
     if mode == "LSTM":
         out[steps] = c
     return out, acts, extra
 
 
-def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra):
+def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra, batch_sizes=None):
     """BPTT: the gradients of (xw, w_hh, b_hh, h0, c0) given the output gradient g (that of
-    b_hh only `with_bias`)."""
+    b_hh only `with_bias`). Rows past batch_sizes[t] pass dh (and dc) through step t."""
     steps, batch, n = g.shape[0] - (mode == "LSTM"), g.shape[1], w_hh.shape[1]
     gates = w_hh.shape[0]
     hs = out[:steps]
@@ -124,45 +129,52 @@ def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra):
     if mode == "GRU":
         h_prev = _previous(hs, h0, reverse)
     for t in _order(steps, not reverse):
+        k = batch if batch_sizes is None else batch_sizes[t]     # rows still in a sequence
         dh += g[t]
+        dk, d = dh[:k], d_xw[t, :k]
         if mode == "LSTM":
-            lstm_cell_backward(acts[t], extra[1][t], c_prev[t], dh, dc, d_xw[t])
+            lstm_cell_backward(acts[t, :k], extra[1][t, :k], c_prev[t, :k], dk, dc[:k], d)
         elif mode == "GRU":
-            a = acts[t]
+            a = acts[t, :k]
             r, z, nn_ = a[:, :n], a[:, n:2 * n], a[:, 2 * n:]
-            dn = dh * (1 - z) * (1 - nn_ * nn_)
-            d_xw[t, :, 2 * n:] = dn
-            d_gh[t, :, 2 * n:] = dn * r
-            d_xw[t, :, :n] = dn * extra[0][t] * r * (1 - r)
-            d_xw[t, :, n:2 * n] = dh * (h_prev[t] - nn_) * z * (1 - z)
-            d_gh[t, :, :2 * n] = d_xw[t, :, :2 * n]
-            dh = dh * z
+            dn = dk * (1 - z) * (1 - nn_ * nn_)
+            d[:, 2 * n:] = dn
+            d_gh[t, :k, 2 * n:] = dn * r
+            d[:, :n] = dn * extra[0][t, :k] * r * (1 - r)
+            d[:, n:2 * n] = dk * (h_prev[t, :k] - nn_) * z * (1 - z)
+            d_gh[t, :k, :2 * n] = d[:, :2 * n]
+            dk *= z
         elif mode == "RNN_TANH":
-            d_xw[t] = dh * (1 - hs[t] * hs[t])
+            np.multiply(dk, 1 - hs[t, :k] * hs[t, :k], out=d)
         else:
-            d_xw[t] = dh * (hs[t] > 0)
+            np.multiply(dk, hs[t, :k] > 0, out=d)
+        d_xw[t, k:] = d_gh[t, k:] = 0
         if mode == "GRU":
             dh += d_gh[t] @ w_hh
         else:
-            dh = d_gh[t] @ w_hh
+            back = d_gh[t] @ w_hh
+            back[k:] = dh[k:]                                    # carried rows: identity
+            dh = back
     flat = d_gh.reshape(steps * batch, gates)
     prev = (h_prev if mode == "GRU" else _previous(hs, h0, reverse)).reshape(steps * batch, n)
     return d_xw, flat.T @ prev, (flat.sum(0) if with_bias else None), dh, dc
 
 
 @primitive
-def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False):
-    y, acts, extra = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse)
+def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False, batch_sizes=None):
+    y, acts, extra = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse, batch_sizes)
     memo = {}
 
     def vjp(k):
         def gk(g, y, *xs):
             if isinstance(g, Tensor):                   # create_graph: differentiate the steps
-                out = recurrence_steps(*xs, mode=mode, reverse=reverse)
+                out = recurrence_steps(*xs, mode=mode, reverse=reverse,
+                                       batch_sizes=batch_sizes)
                 return grad(out, xs[k], g, create_graph=True)[0]
             if memo.get("g") is not g:                  # one BPTT for all inputs
                 memo["g"], memo["grads"] = g, _backward(
-                    g, xs[1], xs[2] is not None, xs[3], xs[4], mode, reverse, y, acts, extra)
+                    g, xs[1], xs[2] is not None, xs[3], xs[4], mode, reverse, y, acts, extra,
+                    batch_sizes)
             return memo["grads"][k]
         return gk
     return y, tuple(None if x is None else vjp(k)
@@ -186,26 +198,43 @@ def _step(xw_t, h, c, w_t, b_hh, mode, n):
     return act(xw_t + gh), None
 
 
-def recurrence_steps(xw, w_hh, b_hh, h0, c0=None, mode="RNN_TANH", reverse=False):
+def _carry(new, old, k):
+    """Rows [:k] of the new state, the rest of the old one: sequences that have ended."""
+    return sh.cat([new[:k], old[k:]], 0)
+
+
+def recurrence_steps(xw, w_hh, b_hh, h0, c0=None, mode="RNN_TANH", reverse=False,
+                     batch_sizes=None):
     """The same function as `recurrence`, one primitive per operation of each step: the
     reference for the fused primitive and the path of its higher derivatives."""
-    steps = np.shape(xw)[0]
+    steps, batch = np.shape(xw)[:2]
     n = np.shape(w_hh)[1]
     w_t = sh.transpose(w_hh, 0, 1)                                        # (G, H) -> (H, G)
     outs = [None] * steps
     h, c = h0, c0
     for t in _order(steps, reverse):
-        h, c = _step(xw[t], h, c, w_t, b_hh, mode, n)
+        h_new, c_new = _step(xw[t], h, c, w_t, b_hh, mode, n)
+        k = batch if batch_sizes is None else batch_sizes[t]
+        if k < batch:
+            h_new = _carry(h_new, h, k)
+            c_new = c_new if c is None else _carry(c_new, c, k)
+        h, c = h_new, c_new
         outs[t] = sh.unsqueeze(h, 0)                                      # (B, H) -> (1, B, H)
     if mode == "LSTM":
         outs.append(sh.unsqueeze(c, 0))
     return sh.cat(outs, 0)
 
 
-def recurrence(xw, w_hh, b_hh=None, h0=None, c0=None, mode="RNN_TANH", reverse=False):
+def recurrence(xw, w_hh, b_hh=None, h0=None, c0=None, mode="RNN_TANH", reverse=False,
+               batch_sizes=None):
     """Run a recurrent cell over the sequence of input projections xw (T, B, G): see the
     module docstring. h0 (and c0 for LSTM) (B, H) default to zeros. Returns (T, B, H), LSTM
-    (T + 1, B, H) with c_n last."""
+    (T + 1, B, H) with c_n last.
+
+    batch_sizes (T non-increasing counts, as in a PackedSequence) runs sequences of different
+    lengths, sorted longest first: row b takes part in step t only while b < batch_sizes[t],
+    and otherwise carries its state through it unchanged (forward: its last state is then
+    the one at its last step; reverse: it starts from h0 at its own last step)."""
     if mode not in GATES:
         raise ValueError(f"recurrence: mode must be one of {list(GATES)}, got {mode!r}")
     xw_shape, w_shape = np.shape(xw), np.shape(w_hh)
@@ -226,4 +255,11 @@ def recurrence(xw, w_hh, b_hh=None, h0=None, c0=None, mode="RNN_TANH", reverse=F
             raise ValueError(f"recurrence: {name} must be {state}, got {np.shape(s)}")
     if mode != "LSTM" and c0 is not None:
         raise ValueError(f"recurrence: c0 is only for LSTM, not {mode}")
-    return _recurrence(xw, w_hh, b_hh, h0, c0, mode=mode, reverse=reverse)
+    if batch_sizes is not None:
+        batch_sizes = tuple(int(k) for k in batch_sizes)
+        if (len(batch_sizes) != xw_shape[0] or any(not 0 < k <= xw_shape[1] for k in batch_sizes)
+                or any(a < b for a, b in zip(batch_sizes, batch_sizes[1:]))):
+            raise ValueError(f"recurrence: batch_sizes must be {xw_shape[0]} non-increasing "
+                             f"counts in [1, {xw_shape[1]}], got {list(batch_sizes)}")
+    return _recurrence(xw, w_hh, b_hh, h0, c0, mode=mode, reverse=reverse,
+                       batch_sizes=batch_sizes)

@@ -22,10 +22,11 @@ def shapes(mode, bias=True):
         2 if mode == "LSTM" else 1)
 
 
-def call(mode, reverse=False, bias=True):
+def call(mode, reverse=False, bias=True, batch_sizes=None):
     def f(xw, w, *rest):
         b, rest = (rest[0], rest[1:]) if bias else (None, rest)
-        return ops.recurrence(xw, w, b, *rest, mode=mode, reverse=reverse)
+        return ops.recurrence(xw, w, b, *rest, mode=mode, reverse=reverse,
+                              batch_sizes=batch_sizes)
     return f
 
 
@@ -40,6 +41,10 @@ GRAD_ROWS = [
 ] + [
     Row("recurrence", call("RNN_RELU"), shapes("RNN_RELU"),
         domain=lambda xs: [x + np.sign(x) * 0.3 for x in scaled(xs)], id="RNN_RELU"),
+] + [
+    Row("recurrence", call(mode, reverse, batch_sizes=(2, 1, 1)), shapes(mode), domain=scaled,
+        id=f"{mode}{'-reverse' if reverse else ''}-packed")
+    for mode in ("RNN_TANH", "LSTM", "GRU") for reverse in (False, True)
 ]
 
 
@@ -50,17 +55,54 @@ def test_gradients(row):
 
 @pytest.mark.parametrize("mode", ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_fused_loop_equals_the_composed_steps(mode, reverse):
+@pytest.mark.parametrize("batch_sizes", [None, (2, 2, 1)])
+def test_fused_loop_equals_the_composed_steps(mode, reverse, batch_sizes):
     rng = np.random.default_rng(0)
     xs = [ag.tensor(rng.standard_normal(s), requires_grad=True) for s in shapes(mode)]
     b = xs.pop(2)
-    fused = ops.recurrence(xs[0], xs[1], b, *xs[2:], mode=mode, reverse=reverse)
-    steps = R.recurrence_steps(xs[0], xs[1], b, *xs[2:], mode=mode, reverse=reverse)
+    kw = dict(mode=mode, reverse=reverse, batch_sizes=batch_sizes)
+    fused = ops.recurrence(xs[0], xs[1], b, *xs[2:], **kw)
+    steps = R.recurrence_steps(xs[0], xs[1], b, *xs[2:], **kw)
     np.testing.assert_allclose(fused.data, steps.data, rtol=1e-12, atol=1e-14)
     u = ag.tensor(rng.standard_normal(fused.shape))
     inputs = xs + [b]
     for a, c in zip(ag.grad((fused * u).sum(), inputs), ag.grad((steps * u).sum(), inputs)):
         np.testing.assert_allclose(a.data, c.data, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["RNN_TANH", "LSTM", "GRU"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_batch_sizes_run_each_sequence_over_its_own_length(mode, reverse):
+    """With batch_sizes, row b is the recurrence over its first len_b steps alone: the same
+    outputs there, the same final state (at its last step forward, at step 0 reverse), and
+    the same gradients, with none reaching its padding."""
+    rng = np.random.default_rng(1)
+    lengths, g = [4, 3, 1], R.GATES[mode] * H
+    xw, w, b = (ag.tensor(rng.standard_normal(s) * 0.7, requires_grad=True)
+                for s in [(4, 3, g), (g, H), (g,)])
+    states = [ag.tensor(rng.standard_normal((3, H)) * 0.7, requires_grad=True)
+              for _ in range(2 if mode == "LSTM" else 1)]
+    y = ops.recurrence(xw, w, b, *states, mode=mode, reverse=reverse, batch_sizes=(3, 2, 2, 1))
+    u = rng.standard_normal(y.shape)
+    for i, n in enumerate(lengths):
+        u[n:4, i] = 0                                      # padding outputs are not used
+    inputs = [xw, w, b] + states
+    grads = ag.grad((y * ag.tensor(u)).sum(), inputs)
+    loss = 0
+    for i, n in enumerate(lengths):
+        one = ops.recurrence(xw[:n, i:i + 1], w, b, *(s[i:i + 1] for s in states), mode=mode,
+                             reverse=reverse)
+        np.testing.assert_allclose(y.data[:n, i], one.data[:n, 0], rtol=1e-12)
+        last = 0 if reverse else n - 1
+        np.testing.assert_allclose(y.data[0 if reverse else 3, i], one.data[last, 0],
+                                   rtol=1e-12)
+        loss = loss + (one[:n, 0] * ag.tensor(u[:n, i])).sum()
+        if mode == "LSTM":                                 # c_n after the sequence's end
+            np.testing.assert_allclose(y.data[4, i], one.data[n, 0], rtol=1e-12)
+            loss = loss + (one[n, 0] * ag.tensor(u[4, i])).sum()
+    for got, want in zip(grads, ag.grad(loss, inputs)):
+        np.testing.assert_allclose(got.data, want.data, rtol=1e-10, atol=1e-12)
+    assert not grads[0].data[1:, 2].any() and not grads[0].data[3:, 1].any()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -110,6 +152,10 @@ def test_data_inputs_and_float32():
     (dict(xw=np.zeros((0, 2, 8))), r"xw must be \(T >= 1, B, 8\), got \(0, 2, 8\)"),
     (dict(b_hh=np.zeros(4)), r"b_hh must be \(8,\), got \(4,\)"),
     (dict(h0=np.zeros((3, 2))), r"h0 must be \(2, 2\), got \(3, 2\)"),
+    (dict(batch_sizes=[2, 1]), r"batch_sizes must be 3 non-increasing counts in \[1, 2\], "
+                               r"got \[2, 1\]"),
+    (dict(batch_sizes=[1, 2, 2]), r"batch_sizes must be 3 non-increasing"),
+    (dict(batch_sizes=[2, 1, 0]), r"batch_sizes must be 3 non-increasing"),
 ])
 def test_bad_arguments(kwargs, message):
     args = {**dict(xw=np.zeros((3, 2, 8)), w_hh=np.zeros((8, 2)), mode="LSTM"), **kwargs}

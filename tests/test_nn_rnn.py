@@ -84,6 +84,39 @@ def test_layer_matches_pytorch(kind, layers, bidirectional, batch_first, bias, i
     compare_backward(outs_m, outs_t, leaves, ours, theirs, rng)
 
 
+@pytest.mark.parametrize("kind,layers,bidirectional,batch_first,initial,lengths", [
+    ("RNN", 1, False, False, False, [4, 2, 1]), ("LSTM", 2, True, True, True, [2, 4, 1]),
+    ("GRU", 2, True, False, True, [3, 1, 4]), ("LSTM", 1, False, False, True, [4, 4, 4])])
+def test_packed_sequences_match_pytorch(kind, layers, bidirectional, batch_first, initial,
+                                        lengths):
+    """pack_padded_sequence (sorted or not) -> layer -> pad_packed_sequence: outputs, final
+    states and every gradient as PyTorch's; padding gets no gradient."""
+    ours, theirs = copied(*LAYERS[kind], IN, H, num_layers=layers, batch_first=batch_first,
+                          bidirectional=bidirectional)
+    rng = np.random.default_rng(2)
+    xm, xt = pair(rng.standard_normal((B, T, IN) if batch_first else (T, B, IN)))
+    leaves, args_m, args_t = [(xm, xt)], (), ()
+    if initial:
+        shape = (layers * (2 if bidirectional else 1), B, H)
+        states = [pair(rng.standard_normal(shape)) for _ in range(2 if kind == "LSTM" else 1)]
+        leaves += states
+        args_m = ((states[0][0], states[1][0]),) if kind == "LSTM" else (states[0][0],)
+        args_t = ((states[0][1], states[1][1]),) if kind == "LSTM" else (states[0][1],)
+    packed_m = nn.utils.rnn.pack_padded_sequence(xm, lengths, batch_first, enforce_sorted=False)
+    packed_t = torch.nn.utils.rnn.pack_padded_sequence(xt, torch.tensor(lengths), batch_first,
+                                                       enforce_sorted=False)
+    (ym, hm), (yt, ht) = ours(packed_m, *args_m), theirs(packed_t, *args_t)
+    assert isinstance(ym, nn.utils.rnn.PackedSequence)
+    np.testing.assert_array_equal(ym.batch_sizes, yt.batch_sizes.numpy())
+    outs_m = [nn.utils.rnn.pad_packed_sequence(ym, batch_first)[0]] + flat((None, hm))[1:]
+    outs_t = [torch.nn.utils.rnn.pad_packed_sequence(yt, batch_first)[0]] + flat((None, ht))[1:]
+    for i, (m, t) in enumerate(zip(outs_m, outs_t)):
+        close(m, t, f"packed output {i}")
+    compare_backward(outs_m, outs_t, leaves, ours, theirs, rng)
+    for i, n in enumerate(lengths):
+        assert not (xm.grad.data[i, n:] if batch_first else xm.grad.data[n:, i]).any()
+
+
 @pytest.mark.parametrize("kind", LAYERS)
 def test_unbatched_input_and_one_hot_data_input(kind):
     ours, theirs = copied(*LAYERS[kind], IN, H, num_layers=2, bidirectional=True)

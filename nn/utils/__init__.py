@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and flattening parameters to one vector, as torch.nn.utils.
+"""nn.utils: gradient clipping and flattening parameters to one vector, as torch.nn.utils;
+nn.utils.rnn packs and pads batches of sequences of different lengths.
 
 Clipping replaces each .grad with a new array: a gradient array may be shared with another
 leaf's (the engine hands the same upstream array to both inputs of an add), so it is never
@@ -64,3 +65,6 @@ def vector_to_parameters(vec, parameters):
     for p in params:
         p.data[...] = data[start:start + p.data.size].reshape(p.data.shape)
         start += p.data.size
+
+
+from . import rnn  # noqa: E402, F401  (nn.utils.rnn, as torch.nn.utils.rnn)
