@@ -8,7 +8,8 @@ from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d)
 from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, Sigmoid, Tanh,
-                         Hardtanh, Softplus, Softmax, LogSoftmax)
+                         Hardtanh, Softplus, Hardsigmoid, Hardswish, Mish, LogSigmoid, Softsign,
+                         Tanhshrink, Threshold, GLU, Softmax, Softmin, LogSoftmax)
 from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss,
                    SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm

@@ -37,6 +37,64 @@ class SiLU(ReLU):
         return F.silu(input)
 
 
+class Hardsigmoid(ReLU):
+    def forward(self, input):
+        return F.hardsigmoid(input)
+
+    def extra_repr(self):                    # PyTorch's repr leaves inplace out
+        return ""
+
+
+class Hardswish(Hardsigmoid):
+    def forward(self, input):
+        return F.hardswish(input)
+
+
+class Mish(ReLU):
+    def forward(self, input):
+        return F.mish(input)
+
+
+class LogSigmoid(Module):
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class Threshold(Module):
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class GLU(Module):
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
 class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
@@ -143,6 +201,11 @@ class Softmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+class Softmin(Softmax):
+    def forward(self, input):
+        return F.softmin(input, self.dim)
 
 
 class LogSoftmax(Softmax):

@@ -30,7 +30,9 @@ from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
 from ops.normalization import batch_norm, group_norm, layer_norm
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
-           "tanh", "hardtanh", "prelu", "softmax", "log_softmax", "cross_entropy", "nll_loss",
+           "tanh", "hardtanh", "prelu", "logsigmoid", "softsign", "tanhshrink", "hardsigmoid",
+           "hardswish", "mish", "threshold", "glu", "normalize", "softmax", "softmin",
+           "log_softmax", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
            "layer_norm", "group_norm", "pad", "dropout", "dropout2d", "manual_seed", "embedding",
@@ -68,6 +70,58 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     return ops.hardtanh(input, min_val, max_val)
 
 
+def logsigmoid(input):
+    """log sigmoid(x) = -softplus(-x): finite at +-1000."""
+    return -ops.softplus(-input)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (1 + ops.abs(input))
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - ops.tanh(input)
+
+
+def hardsigmoid(input, inplace=False):
+    """0 below -3, 1 above 3, x / 6 + 1/2 between (gradient 1/6 strictly inside)."""
+    return ops.hardtanh(input / 6 + 0.5, 0.0, 1.0)
+
+
+def hardswish(input, inplace=False):
+    """x hardsigmoid(x)."""
+    return input * hardsigmoid(input)
+
+
+def mish(input, inplace=False):
+    """x tanh(softplus(x))."""
+    return input * ops.tanh(ops.softplus(input))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value."""
+    return ops.where(_plain(input) > threshold, input,
+                     np.asarray(value, np.result_type(_plain(input))))
+
+
+def glu(input, dim=-1):
+    """a sigmoid(b), a and b the halves of the input along `dim`."""
+    shape = np.shape(input)
+    n = shape[dim] if shape and -len(shape) <= dim < len(shape) else None
+    if n is None or n % 2:
+        raise ValueError(f"glu: halving dimension must be even, but dimension {dim} of input "
+                         f"{shape} is size {n}")
+    a, b = ops.split(input, n // 2, dim)
+    return a * ops.sigmoid(b)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """x / max(||x||_p along dim, eps)."""
+    return input / ops.clamp(ops.norm(input, p, dim, keepdim=True), min=eps)
+
+
 def _softmax_dim(input, dim, op):
     """PyTorch's legacy choice when dim is None: 0 for 0-, 1- and 3-d inputs, else 1."""
     if dim is not None:
@@ -82,6 +136,12 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, max-shifted; `dtype` casts the input first."""
     dim = _softmax_dim(input, dim, "softmax")
     return _softmax(input if dtype is None else ops.astype(input, dtype), dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along `dim`."""
+    dim = _softmax_dim(input, dim, "softmin")
+    return _softmax(-(input if dtype is None else ops.astype(input, dtype)), dim)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
