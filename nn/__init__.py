@@ -3,7 +3,7 @@ networks, init, utilities, and safe save/load of state dicts. `import nn.functio
 from .parameter import Parameter
 from .module import Module, RemovableHandle
 from .containers import Identity, Sequential, ModuleList, ModuleDict
-from .linear import Linear, Bilinear, Flatten, Unflatten
+from .linear import Linear, NonDynamicallyQuantizableLinear, Bilinear, Flatten, Unflatten
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
                       AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d)
@@ -16,6 +16,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
 from .dropout import Dropout, Dropout2d
 from .sparse import Embedding
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
+from .attention import MultiheadAttention
 from .serialization import save, load
 from autograd.random import manual_seed
 from . import functional, init, utils

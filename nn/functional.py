@@ -10,6 +10,7 @@ keyword.
 Randomness: dropout and dropout2d draw from `generator` (a numpy.random.Generator) when given,
 else from the default generator, which `manual_seed(seed)` (autograd.manual_seed) reseeds.
 """
+import math
 import warnings
 
 import numpy as np
@@ -35,7 +36,8 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "log_softmax", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
-           "layer_norm", "group_norm", "pad", "dropout", "dropout2d", "manual_seed", "embedding",
+           "layer_norm", "group_norm", "pad", "scaled_dot_product_attention", "dropout",
+           "dropout2d", "manual_seed", "embedding",
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "SELU_ALPHA",
@@ -157,6 +159,52 @@ def pad(input, pad, mode="constant", value=None):
     if mode != "constant" and value:
         raise ValueError(f"pad: mode {mode!r} takes no value, got value={value}")
     return ops.pad(input, pad, 0.0 if value is None else value, mode)
+
+
+def _attend(query, key, value, bias=None, dropout_p=0.0):
+    """softmax(query key^T + bias) value over the last two dims, with dropout on the weights:
+    (output, weights). query comes scaled; bias (0 or -inf for a mask) broadcasts over the
+    scores."""
+    scores = ops.matmul(query, ops.transpose(key, -2, -1))
+    if bias is not None:
+        scores = scores + bias
+    weights = softmax(scores, -1)
+    if dropout_p > 0:
+        weights = dropout(weights, dropout_p, True)
+    return ops.matmul(weights, value), weights
+
+
+def _mask_bias(mask, dtype, attend_where_true):
+    """An attention mask as the bias added to the scores: a bool mask becomes 0 where attending
+    and -inf elsewhere (True attends for scaled_dot_product_attention, True blocks for
+    MultiheadAttention); a float mask is the bias itself."""
+    if mask is None or np.result_type(_plain(mask)) != np.bool_:
+        return mask
+    blocked = ~np.asarray(_plain(mask)) if attend_where_true else np.asarray(_plain(mask))
+    return np.where(blocked, -np.inf, 0.0).astype(dtype)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(query key^T scale + mask) value over (..., L, E) queries and (..., S, E) keys:
+    a bool attn_mask attends where True, a float one is added; is_causal masks the future.
+    Dropout applies whenever dropout_p > 0, as PyTorch's."""
+    if enable_gqa:
+        raise ValueError("scaled_dot_product_attention: enable_gqa is not supported")
+    shape_q, shape_k = np.shape(query), np.shape(key)
+    if len(shape_q) < 2 or shape_k[-1:] != shape_q[-1:] or shape_k[-2:-1] != np.shape(value)[-2:-1]:
+        raise ValueError(f"scaled_dot_product_attention: expected query (..., L, E), key "
+                         f"(..., S, E) and value (..., S, Ev), got {shape_q}, {shape_k} and "
+                         f"{np.shape(value)}")
+    dtype = np.result_type(_plain(query))
+    bias = _mask_bias(attn_mask, dtype, attend_where_true=True)
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError("scaled_dot_product_attention: pass attn_mask or is_causal, not "
+                             "both")
+        bias = _mask_bias(np.tri(shape_q[-2], shape_k[-2], dtype=bool), dtype, True)
+    scale = 1 / math.sqrt(shape_q[-1]) if scale is None else scale
+    return _attend(query * scale, key, value, bias, dropout_p)[0]
 
 
 def _dropout(input, p, training, generator, mask_shape, op):

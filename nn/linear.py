@@ -33,6 +33,10 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """Linear under PyTorch's name for MultiheadAttention's out_proj (for identical reprs)."""
+
+
 class Bilinear(Module):
     """y_o = x1^T W_o x2 + b_o, weight (out, in1, in2), for inputs (*, in1) and (*, in2)."""
 

@@ -1,7 +1,7 @@
 """The gradient table: one Row per primitive, checked by gradcheck and gradgradcheck in float64.
 
 A test module lists its rows in a module-level GRAD_ROWS; test_coverage.py fails when a
-registered primitive appears in no row of any module.
+registered primitive appears in no row of any module. Also the helpers the test modules share.
 """
 import dataclasses
 from typing import Callable, Optional
@@ -66,3 +66,14 @@ def raises_starting_with(call, message):
     with pytest.raises((ValueError, TypeError)) as e:
         call()
     assert str(e.value).startswith(message)
+
+
+def backward_both(torch, ours, theirs, rng):
+    """Backpropagate the same random weighting of each pair of outputs (ours, PyTorch's)."""
+    loss_m = loss_t = 0
+    for m, t in zip(ours, theirs):
+        u = rng.standard_normal(t.shape)
+        loss_m = loss_m + (m * ag.tensor(u)).sum()
+        loss_t = loss_t + (t * torch.tensor(u)).sum()
+    loss_m.backward()
+    loss_t.backward()
