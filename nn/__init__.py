@@ -17,6 +17,8 @@ from .dropout import Dropout, Dropout2d
 from .sparse import Embedding
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 from .attention import MultiheadAttention
+from .transformer import (TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerDecoder, Transformer)
 from .serialization import save, load
 from autograd.random import manual_seed
 from . import functional, init, utils
