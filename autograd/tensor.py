@@ -2,6 +2,7 @@
 import numpy as np
 
 from .grad_mode import is_grad_enabled, set_grad_enabled
+from .tensor_methods import TensorMethods
 
 
 def _to_array(data, dtype):
@@ -26,19 +27,12 @@ def _check_grad_dtype(dtype):
                            f"got dtype {dtype}")
 
 
-def _sizes(sizes):
-    """PyTorch's `t.f(*sizes)` and `t.f(sizes)` spellings as one tuple."""
-    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
-        return tuple(sizes[0])
-    return tuple(sizes)
-
-
 def _plain(x):
     """The array behind a Tensor, or `x` itself."""
     return x.data if isinstance(x, Tensor) else x
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the operations applied to it.
 
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; see `tensor`.
@@ -265,66 +259,6 @@ class Tensor:
     def __setitem__(self, index, value):
         self._inplace("setitem", lambda x, v: ops.index_put(x, v, index=index), value)
 
-    # ---- ops as methods, where PyTorch has them -----------------------------------------
-    def add(self, other): return ops.add(self, other)
-    def sub(self, other): return ops.sub(self, other)
-    def mul(self, other): return ops.mul(self, other)
-    def div(self, other): return ops.div(self, other)
-    def neg(self): return ops.neg(self)
-    def pow(self, exponent): return ops.pow(self, exponent)
-    def exp(self): return ops.exp(self)
-    def log(self): return ops.log(self)
-    def log1p(self): return ops.log1p(self)
-    def sqrt(self): return ops.sqrt(self)
-    def abs(self): return ops.abs(self)
-    def sign(self): return ops.sign(self)
-    def tanh(self): return ops.tanh(self)
-    def sigmoid(self): return ops.sigmoid(self)
-    def relu(self): return ops.relu(self)
-    def maximum(self, other): return ops.maximum(self, other)
-    def minimum(self, other): return ops.minimum(self, other)
-    def clamp(self, min=None, max=None): return ops.clamp(self, min, max)
-    clip = clamp
-    def where(self, condition, other): return ops.where(condition, self, other)
-
-    def sum(self, dim=None, keepdim=False, **kw): return ops.sum(self, dim, keepdim, **kw)
-    def mean(self, dim=None, keepdim=False, **kw): return ops.mean(self, dim, keepdim, **kw)
-    def max(self, dim=None, keepdim=False): return ops.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
-    def amax(self, dim=None, keepdim=False, **kw): return ops.amax(self, dim, keepdim, **kw)
-    def amin(self, dim=None, keepdim=False, **kw): return ops.amin(self, dim, keepdim, **kw)
-    def var(self, dim=None, keepdim=False, **kw): return ops.var(self, dim, keepdim, **kw)
-    def std(self, dim=None, keepdim=False, **kw): return ops.std(self, dim, keepdim, **kw)
-    def logsumexp(self, dim=None, keepdim=False, **kw):
-        return ops.logsumexp(self, dim, keepdim, **kw)
-    def softmax(self, dim): return ops.softmax(self, dim)
-    def log_softmax(self, dim): return ops.log_softmax(self, dim)
-    def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def norm(self, p=2, dim=None, keepdim=False): return ops.norm(self, p, dim, keepdim)
-
-    def reshape(self, *shape): return ops.reshape(self, _sizes(shape))
-    view = reshape
-    def permute(self, *dims): return ops.permute(self, _sizes(dims))
-    def transpose(self, dim0, dim1): return ops.transpose(self, dim0, dim1)
-    def swapaxes(self, axis0, axis1): return ops.swapaxes(self, axis0, axis1)
-    def expand(self, *sizes): return ops.expand(self, _sizes(sizes))
-    def broadcast_to(self, shape): return ops.broadcast_to(self, shape)
-    def squeeze(self, dim=None): return ops.squeeze(self, dim)
-    def unsqueeze(self, dim): return ops.unsqueeze(self, dim)
-    def flatten(self, start_dim=0, end_dim=-1): return ops.flatten(self, start_dim, end_dim)
-    def flip(self, dims): return ops.flip(self, dims)
-    def repeat(self, *sizes): return ops.repeat(self, _sizes(sizes))
-    def tile(self, reps): return ops.tile(self, reps)
-    def split(self, split_size_or_sections, dim=0):
-        return ops.split(self, split_size_or_sections, dim)
-    def chunk(self, chunks, dim=0): return ops.chunk(self, chunks, dim)
-    def gather(self, dim, index): return ops.gather(self, dim, index)
-    def scatter_add(self, dim, index, src): return ops.scatter_add(self, dim, index, src)
-    def matmul(self, other): return ops.matmul(self, other)
-    def dot(self, other): return ops.dot(self, other)
-    def outer(self, other): return ops.outer(self, other)
-
 
 def _replace(old, new):
     """`new` broadcast to the shape of `old`: gradient 0 to old, all of it to new."""
@@ -349,3 +283,5 @@ def from_numpy(array):
 from . import engine     # noqa: E402  (engine needs Tensor defined)
 import ops               # noqa: E402
 from . import backprop   # noqa: E402
+from . import tensor_methods   # noqa: E402
+tensor_methods.ops = ops       # the methods call ops, which needs Tensor first

@@ -1,14 +1,15 @@
 """Primitive ops and their compositions. Each function takes Tensors (recording on the tape
 when an input requires grad) or plain arrays (plain NumPy, returning arrays)."""
-from .elementwise import (add, sub, mul, div, neg, pow, remainder, floor_divide, exp, log, log1p,
-                          sqrt, abs, sign, tanh, sigmoid, relu, leaky_relu, softplus, maximum,
-                          minimum, clamp, clip, where, astype, zeros_like)
-from .reduce import (sum, mean, amax, amin, max, min, argmax, argmin, var, std, logsumexp, norm,
-                     MaxResult)
+from .elementwise import (add, sub, mul, div, neg, pow, remainder, floor_divide, exp, expm1, log,
+                          log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, leaky_relu,
+                          softplus, maximum, minimum, clamp, clip, where, astype, zeros_like)
+from .reduce import (sum, mean, amax, amin, max, min, argmax, argmin, var, std, cumsum,
+                     logsumexp, norm, MaxResult)
 from .shape import (reshape, view, permute, transpose, swapaxes, broadcast_to, expand, squeeze,
                     unsqueeze, flatten, cat, concatenate, stack, split, chunk, pad, flip, tile,
                     repeat)
 from .index import getitem, index_put_add, index_put, gather, scatter_add
+from .sorting import sort, argsort, topk, median
 from .linalg import matmul, dot, outer, einsum
 from .activation import (erf, hardtanh, relu6, elu, selu, gelu, silu, prelu, softmax,
                          log_softmax)

@@ -89,6 +89,21 @@ def log1p(x):
 
 
 @primitive
+def expm1(x):
+    return np.expm1(x), (lambda g, y, x: g * (y + 1),)    # d (e^x - 1) = e^x
+
+
+@primitive
+def sin(x):
+    return np.sin(x), (lambda g, y, x: g * cos(x),)
+
+
+@primitive
+def cos(x):
+    return np.cos(x), (lambda g, y, x: -g * sin(x),)
+
+
+@primitive
 def sqrt(x):                                            # d sqrt x = 1 / (2 sqrt x); 0 at x = 0
     return np.sqrt(x), (lambda g, y, x: g / (2 * where(y == 0, np.inf, y)),)
 

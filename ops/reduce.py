@@ -147,6 +147,15 @@ def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
 
 
 @primitive
+def cumsum(x, dim=0):
+    """Running sums along `dim`."""
+    dim = normalize_dim(dim, np.ndim(x), "cumsum")
+    # d cumsum: each x_i reaches every y_j with j >= i, so the sums of g taken from the end
+    return np.cumsum(x, axis=dim), (
+        lambda g, y, x: sh.flip(cumsum(sh.flip(g, dim), dim), dim),)
+
+
+@primitive
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))), shifted by the maximum so that it never overflows."""
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")

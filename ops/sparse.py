@@ -24,9 +24,11 @@ def _linear(x, weight, bias):
     if bias is not None and np.shape(bias) != weight.shape[:1]:
         raise ValueError(f"bias of shape {np.shape(bias)} does not match weight {weight.shape}")
     n_out, n_in = weight.shape
-    # one GEMM over all leading dims: np.matmul would run one per (..., :, :) matrix
-    lead = x.shape[:-1]
-    y = np.matmul(x.reshape(math.prod(lead), n_in), weight.T).reshape(lead + (n_out,))
+    if x.ndim <= 2:
+        y = np.matmul(x, weight.T)
+    else:           # one GEMM over all leading dims: np.matmul would run one per matrix
+        lead = x.shape[:-1]
+        y = np.matmul(x.reshape(math.prod(lead), n_in), weight.T).reshape(lead + (n_out,))
     if bias is not None:
         y += bias
 

@@ -77,3 +77,31 @@ def backward_both(torch, ours, theirs, rng):
         loss_t = loss_t + (t * torch.tensor(u)).sum()
     loss_m.backward()
     loss_t.backward()
+
+
+def _outputs(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def torch_parity(ours, theirs, *arrays):
+    """`ours` on Tensors and `theirs` on torch tensors agree in their outputs and in the
+    gradients of a random weighting of their floating outputs. Skips without torch."""
+    torch = pytest.importorskip("torch")
+    xs = [ag.tensor(a, requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ys, zs = _outputs(ours(*xs)), _outputs(theirs(*ts))
+    assert len(ys) == len(zs)
+    rng = np.random.default_rng(0)
+    ours_loss = theirs_loss = 0
+    for y, z in zip(ys, zs):
+        np.testing.assert_allclose(y.data, z.detach().numpy(), rtol=1e-10, atol=1e-12)
+        if z.dtype.is_floating_point:
+            w = rng.standard_normal(y.shape)
+            ours_loss = ours_loss + (y * w).sum()
+            theirs_loss = theirs_loss + (z * torch.tensor(w)).sum()
+    if isinstance(ours_loss, int):                  # integer outputs only: nothing to differentiate
+        return
+    ours_loss.backward()
+    theirs_loss.backward()
+    for x, t in zip(xs, ts):
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -22,6 +22,9 @@ GRAD_ROWS = [
     Row("pow", lambda a: 2.0 ** a, [(2, 3)], id="scalar-base"),
     Row("remainder", lambda a, b: a % b, B, domain=lambda xs: [xs[0] * 3 + 0.05, positive(xs[1:])[0] + 1.01]),
     Row("exp", lambda a: a.exp(), [(2, 3)]),
+    Row("expm1", lambda a: a.expm1(), [(2, 3)]),
+    Row("sin", lambda a: a.sin(), [(2, 3)]),
+    Row("cos", lambda a: a.cos() * a, [(2, 3)]),
     Row("log", lambda a: a.log(), [(2, 3)], domain=positive),
     Row("log1p", lambda a: a.log1p(), [(2, 3)], domain=positive),
     Row("sqrt", lambda a: a.sqrt(), [(2, 3)], domain=positive),
@@ -47,7 +50,7 @@ def test_gradients(row):
     check(row)
 
 
-UNARY = ["exp", "log", "log1p", "sqrt", "abs", "sign", "tanh"]
+UNARY = ["exp", "expm1", "log", "log1p", "sqrt", "abs", "sign", "sin", "cos", "tanh"]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -5,8 +5,7 @@ import pytest
 
 import autograd as ag
 import ops
-from gradrows import Row, check
-from test_ops_reduce import torch_parity
+from gradrows import Row, check, torch_parity
 
 X = [(4, 3)]
 MASK = np.array([True, False, True, True])

@@ -5,7 +5,7 @@ import pytest
 
 import autograd as ag
 import ops
-from gradrows import Row, check, away_from_zero, distinct
+from gradrows import Row, check, away_from_zero, distinct, torch_parity
 
 X = [(2, 3, 4)]
 
@@ -38,6 +38,8 @@ GRAD_ROWS = [
     Row("var", lambda x: x.var((0, 2), keepdim=True, correction=2), X, id="tuple-keepdim"),
     Row("var", lambda x: x.std(-1), X, id="std"),
     Row("var", lambda x: ops.std(x, axis=(0, 1), correction=0), X, id="std-population"),
+    Row("cumsum", lambda x: x.cumsum(1), X),
+    Row("cumsum", lambda x: ops.cumsum(x, -1) * x, X, id="last-reused"),
     Row("logsumexp", lambda x: x.logsumexp(), X),
     Row("logsumexp", lambda x: x.logsumexp(1, keepdim=True), X, id="dim-keepdim"),
     Row("logsumexp", lambda x: ops.logsumexp(x * 50 + 800, (0, -1)), X, id="large"),
@@ -181,32 +183,6 @@ def test_bad_input(call, exc, message):
 
 
 # ---- parity with PyTorch ----------------------------------------------------------------
-
-def _outputs(out):
-    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
-
-
-def torch_parity(ours, theirs, *arrays):
-    """`ours` on Tensors and `theirs` on torch tensors agree in their outputs and in the
-    gradients of a random weighting of their floating outputs. Skips without torch."""
-    torch = pytest.importorskip("torch")
-    xs = [ag.tensor(a, requires_grad=True) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    ys, zs = _outputs(ours(*xs)), _outputs(theirs(*ts))
-    assert len(ys) == len(zs)
-    rng = np.random.default_rng(0)
-    ours_loss = theirs_loss = 0
-    for y, z in zip(ys, zs):
-        np.testing.assert_allclose(y.data, z.detach().numpy(), rtol=1e-10, atol=1e-12)
-        if z.dtype.is_floating_point:
-            w = rng.standard_normal(y.shape)
-            ours_loss = ours_loss + (y * w).sum()
-            theirs_loss = theirs_loss + (z * torch.tensor(w)).sum()
-    ours_loss.backward()
-    theirs_loss.backward()
-    for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
-
 
 A = distinct([np.zeros((3, 4, 5))])[0]
 B = distinct_abs([np.random.default_rng(3).standard_normal((3, 4, 5))])[0]

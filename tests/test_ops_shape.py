@@ -6,8 +6,7 @@ import pytest
 import autograd as ag
 import nn.functional as F
 import ops
-from gradrows import Row, check
-from test_ops_reduce import torch_parity
+from gradrows import Row, check, torch_parity
 
 X = [(2, 3, 4)]
 GRAD_ROWS = [
