@@ -1,6 +1,9 @@
-"""tapegrad's autograd: Tensor, the tape, backward and grad, grad modes, gradcheck."""
+"""tapegrad's autograd: Tensor and its factories, the tape, backward and grad, grad modes,
+gradcheck."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
+from .factories import (zeros, ones, empty, full, eye, arange, linspace, zeros_like, ones_like,
+                        full_like, rand, randn, randint, rand_like, randn_like)
 from .engine import primitive, PRIMITIVES
 from .backprop import grad
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
