@@ -11,6 +11,7 @@ from time import perf_counter
 import numpy as np
 
 from . import engine
+from . import hooks as tensor_hooks
 from .grad_mode import set_grad_enabled
 from .tensor import Tensor
 import ops
@@ -113,6 +114,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
         while heap:
             node = heappop(heap)[1]
             g = pending.pop(node)
+            if node.hooks:
+                g = tensor_hooks.run(node.hooks, g, create_graph, Tensor._wrap)
             if node in wanted:
                 captured[node] = g
             vjps = node.vjps
@@ -151,6 +154,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
         for h in hooks:
             h.backward(perf_counter() - t_start)
 
+    if tensor_hooks.leaf_hooks:
+        for entry in leaves.values():                   # [leaf, its summed gradient]
+            hooks = tensor_hooks.hooks_of_leaf(entry[0])
+            if hooks:
+                entry[1] = tensor_hooks.run(hooks, entry[1], create_graph, Tensor._wrap)
     if inputs is None:
         # a .grad array must be its leaf's own: not the caller's gradient, not another leaf's,
         # not read-only (a broadcast), not a view of an array that something else holds

@@ -34,7 +34,7 @@ class Node:
     """One recorded primitive call: the inputs it was given, its output array, and one VJP per
     positional input. `seq` is its position on the tape; reverse seq order is topological."""
     __slots__ = ("name", "vjps", "inputs", "out", "seq", "stamp", "versions", "out_version",
-                 "trace")
+                 "trace", "hooks")
 
     def __init__(self, name, vjps, inputs, out):
         self.name = name
@@ -49,6 +49,7 @@ class Node:
             for x in inputs) if _inplace_ops else None
         self.out_version = None     # (counter, version) once the output has a version counter
         self.trace = None           # where the op was called, under detect_anomaly
+        self.hooks = None           # hooks registered on the output (autograd.hooks)
 
     def __repr__(self):
         return f"<{self.name} node #{self.seq}>"

@@ -73,6 +73,14 @@ class Tensor(TensorMethods):
     ndim = property(lambda self: self.data.ndim)
     dtype = property(lambda self: self.data.dtype)
     is_leaf = property(lambda self: self._node is None)
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; see autograd.hooks."""
+        return hooks.register_hook(self, hook)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in .grad after backward."""
+        hooks.retain_grad(self)
     grad_fn = property(lambda self: self._node)
     T = property(lambda self: ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1))))
     mT = property(lambda self: ops.swapaxes(self, -1, -2))
@@ -283,5 +291,6 @@ def from_numpy(array):
 from . import engine     # noqa: E402  (engine needs Tensor defined)
 import ops               # noqa: E402
 from . import backprop   # noqa: E402
+from . import hooks            # noqa: E402
 from . import tensor_methods   # noqa: E402
 tensor_methods.ops = ops       # the methods call ops, which needs Tensor first

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from autograd.hooks import RemovableHandle
 from autograd.tensor import Tensor
 from .parameter import Parameter
 
@@ -17,24 +18,6 @@ from .parameter import Parameter
 _NAMED_ERRORS = (ValueError, TypeError, IndexError, RuntimeError)
 
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """Returned by the register_*_hook methods; `remove()` unregisters the hook."""
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _addindent(text, n):
