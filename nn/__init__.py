@@ -14,6 +14,9 @@ from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELos
                    SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
 from .dropout import Dropout, Dropout2d
+from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
+                      ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
+                      CircularPad2d)
 from .sparse import Embedding
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 from .attention import MultiheadAttention

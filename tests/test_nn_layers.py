@@ -101,6 +101,12 @@ CASES = [
     Case("AdaptiveAvgPool2d", lambda m: m.AdaptiveAvgPool2d((3, None)), floats((2, 3, 7, 5))),
     Case("AdaptiveMaxPool1d", lambda m: m.AdaptiveMaxPool1d(3), floats((2, 3, 10))),
     Case("AdaptiveMaxPool2d", lambda m: m.AdaptiveMaxPool2d((2, 3)), floats((2, 3, 7, 8))),
+    Case("ZeroPad2d", lambda m: m.ZeroPad2d((1, 2, 0, 3)), floats((2, 3, 4, 5))),
+    Case("ConstantPad1d", lambda m: m.ConstantPad1d(2, 3.5), floats((2, 3, 4))),
+    Case("ReflectionPad2d", lambda m: m.ReflectionPad2d(2), floats((2, 3, 4, 5))),
+    Case("ReflectionPad1d-unbatched", lambda m: m.ReflectionPad1d((3, 1)), floats((3, 4))),
+    Case("ReplicationPad1d", lambda m: m.ReplicationPad1d((0, 3)), floats((2, 3, 4))),
+    Case("CircularPad2d", lambda m: m.CircularPad2d((1, 2, 1, 0)), floats((1, 2, 3, 4))),
     Case("ReLU", lambda m: m.ReLU(), floats((3, 4))),
     Case("ReLU6", lambda m: m.ReLU6(), lambda rng: [rng.standard_normal((3, 4)) * 5]),
     Case("LeakyReLU", lambda m: m.LeakyReLU(0.2), floats((3, 4))),
@@ -380,3 +386,12 @@ def test_a_small_cnn_state_dict_matches_and_trains_like_pytorchs():
     np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.tensor(x)).detach()
                                .numpy(), rtol=1e-7, atol=1e-10)
     assert repr(ours) == repr(theirs)
+
+
+def test_padding_layers_check_their_padding():
+    with pytest.raises(ValueError, match=r"^ReflectionPad2d: padding must be an int or 4 ints, "
+                                         r"got \(1, 2\)"):
+        nn.ReflectionPad2d((1, 2))
+    with pytest.raises(ValueError, match=r"^ReflectionPad1d: pad: reflect padding \(3, 3\) of "
+                                         r"dim 2 must be less than its size 3"):
+        nn.ReflectionPad1d(3)(ag.tensor(np.ones((1, 2, 3))))
