@@ -14,6 +14,8 @@ from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELos
                    SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity)
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
 from .dropout import Dropout, Dropout2d
+from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
+                         PixelUnshuffle)
 from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
                       CircularPad2d)
