@@ -2,7 +2,8 @@
 networks, init, utilities, and safe save/load of state dicts. `import nn.functional as F`."""
 from .parameter import Parameter
 from .module import Module, RemovableHandle
-from .containers import Identity, Sequential, ModuleList, ModuleDict
+from .containers import (Identity, Sequential, ModuleList, ModuleDict, ParameterList,
+                         ParameterDict)
 from .linear import Linear, NonDynamicallyQuantizableLinear, Bilinear, Flatten, Unflatten
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,

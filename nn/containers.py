@@ -1,8 +1,10 @@
-"""Containers: Sequential, ModuleList, ModuleDict, and Identity."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, and
+Identity."""
 import collections
 import operator
 
 from .module import Module, _addindent
+from .parameter import Parameter
 
 
 def _index(idx, n, kind):
@@ -137,48 +139,118 @@ class ModuleList(_ModuleSequence):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
-    """An ordered dict of modules, registered under their keys; it has no forward."""
+class _NamedDict(Module):
+    """The dict interface ModuleDict and ParameterDict share, over their registry `_store`;
+    each defines __setitem__ (registration)."""
+    _store = ""
 
-    def __init__(self, modules=None):
+    def __init__(self, items=None):
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if items is not None:
+            self.update(items)
+
+    def _items(self):
+        return self.__dict__[self._store]
 
     def __getitem__(self, key):
-        return self._modules[key]
+        return self._items()[key]
+
+    def __delitem__(self, key):
+        del self._items()[key]
+
+    def __len__(self):
+        return len(self._items())
+
+    def __iter__(self):
+        return iter(self._items())
+
+    def __contains__(self, key):
+        return key in self._items()
+
+    def keys(self):
+        return self._items().keys()
+
+    def items(self):
+        return self._items().items()
+
+    def values(self):
+        return self._items().values()
+
+    def pop(self, key):
+        return self._items().pop(key)
+
+    def clear(self):
+        self._items().clear()
+
+    def update(self, items):
+        for key, value in (items.items() if hasattr(items, "items") else items):
+            self[key] = value
+
+
+class ModuleDict(_NamedDict):
+    """An ordered dict of modules, registered under their keys; it has no forward."""
+    _store = "_modules"
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
 
-    def __delitem__(self, key):
-        del self._modules[key]
+
+def _as_parameter(value):
+    """A Parameter as is; any other tensor or array becomes one (sharing its data)."""
+    return value if isinstance(value, Parameter) or value is None else Parameter(value)
+
+
+def _parameter_line(key, p):
+    what = "None" if p is None else (f"Parameter containing: [{p.dtype} of size "
+                                     f"{'x'.join(map(str, p.shape)) or '()'}]")
+    return f"({key}): {what}"
+
+
+class ParameterList(Module):
+    """A list of Parameters, registered as "0", "1", ...; tensors and arrays put in it become
+    Parameters."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        self.extend(values or ())
 
     def __len__(self):
-        return len(self._modules)
+        return len(self._parameters)
 
     def __iter__(self):
-        return iter(self._modules)
+        return iter(self._parameters.values())
 
-    def __contains__(self, key):
-        return key in self._modules
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return ParameterList(list(self)[idx])
+        return self._parameters[str(_index(idx, len(self), "ParameterList"))]
 
-    def keys(self):
-        return self._modules.keys()
+    def __setitem__(self, idx, value):
+        self.register_parameter(str(_index(idx, len(self), "ParameterList")),
+                                _as_parameter(value))
 
-    def items(self):
-        return self._modules.items()
+    def append(self, value):
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
 
-    def values(self):
-        return self._modules.values()
+    def extend(self, values):
+        for v in values:
+            self.append(v)
+        return self
 
-    def pop(self, key):
-        return self._modules.pop(key)
+    __iadd__ = extend
 
-    def clear(self):
-        self._modules.clear()
+    def extra_repr(self):
+        return "\n".join(_parameter_line(k, p) for k, p in self._parameters.items())
 
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
-            self[key] = module
+
+class ParameterDict(_NamedDict):
+    """An ordered dict of Parameters, registered under their keys; tensors and arrays put in
+    it become Parameters."""
+    _store = "_parameters"
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value))
+
+    def extra_repr(self):
+        return "\n".join(_parameter_line(k, p) for k, p in self._parameters.items())

@@ -9,6 +9,7 @@ import pytest
 
 import autograd as ag
 import nn
+import optim
 
 
 class Affine(nn.Module):
@@ -312,3 +313,37 @@ def test_module_list_and_dict():
     assert list(d.keys()) == ["dec", "mid"]
     with pytest.raises(TypeError, match="is not a Module"):
         d["x"] = 3
+
+
+def test_parameter_list_and_dict_register_train_and_round_trip():
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scales = nn.ParameterList([np.ones(3), nn.Parameter(np.full(3, 2.0))])
+            self.shifts = nn.ParameterDict({"a": np.zeros(3)})
+            self.shifts["b"] = ag.tensor(np.ones(3))
+            self.scales.append(np.full(3, 0.5))
+
+        def forward(self, x):
+            for s in self.scales:
+                x = x * s
+            return x + self.shifts["a"] + self.shifts["b"]
+
+    m = Model()
+    assert [n for n, _ in m.named_parameters()] == ["scales.0", "scales.1", "scales.2",
+                                                    "shifts.a", "shifts.b"]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in m.parameters())
+    assert len(m.scales) == 3 and len(m.shifts) == 2 and "b" in m.shifts
+    assert isinstance(m.scales[-1], nn.Parameter) and len(m.scales[1:]) == 2
+    opt = optim.SGD(m.parameters(), lr=0.1)
+    m(ag.tensor(np.ones(3))).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(m.shifts["a"].data, -0.1)
+    np.testing.assert_allclose(m.scales[0].data, 1 - 0.1 * 1.0)      # d/ds0 = s1 s2 = 1
+    fresh = Model()
+    fresh.load_state_dict(m.state_dict())
+    for p, q in zip(m.parameters(), fresh.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    assert repr(m.scales).splitlines()[1] == "  (0): Parameter containing: [float64 of size 3]"
+    with pytest.raises(IndexError, match="ParameterList: index 3 is out of range for length 3"):
+        m.scales[3]
