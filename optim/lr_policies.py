@@ -1,5 +1,6 @@
-"""Schedulers that do more than follow a curve: OneCycleLR (also cycles momentum) and
-ReduceLROnPlateau (reacts to a metric). PyTorch's formulas, in the same order."""
+"""Schedulers that do more than follow a curve: OneCycleLR (also cycles momentum),
+CosineAnnealingWarmRestarts (restarts, on a growing period) and ReduceLROnPlateau (reacts to a
+metric). PyTorch's formulas, in the same order."""
 import math
 
 from .scheduler_base import LRScheduler, _LRState, _check_optimizer, _per_group
@@ -91,6 +92,54 @@ class OneCycleLR(LRScheduler):
                     break
                 start = end
         return lrs
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR: lr = eta_min + (base_lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2, where T_cur
+    counts epochs since the last restart and the period T_i starts at T_0 and is multiplied by
+    T_mult at each restart."""
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        for name, value, low in (("T_0", T_0, 1), ("T_mult", T_mult, 1)):
+            if not isinstance(value, int) or value < low:
+                raise ValueError(f"CosineAnnealingWarmRestarts: {name} must be an integer "
+                                 f">= {low}, got {value!r}")
+        self.T_0 = self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base_lr in self.base_lrs]
+
+    def step(self):
+        if self.last_epoch < 0:
+            self._jump_to(0)
+            self._step_count += 1
+            return
+        self._step_count += 1
+        self.last_epoch += 1
+        self.T_cur += 1
+        if self.T_cur >= self.T_i:
+            self.T_cur -= self.T_i
+            self.T_i *= self.T_mult
+        self._set_lrs(self.get_lr())
+
+    def _jump_to(self, epoch):
+        """The period and position of `epoch` in closed form, then its learning rates."""
+        self.T_i, self.T_cur = self.T_0, epoch
+        if epoch >= self.T_0:
+            if self.T_mult == 1:
+                self.T_cur = epoch % self.T_0
+            else:
+                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                self.T_i = self.T_0 * self.T_mult ** n
+        self.last_epoch = epoch
+        self._set_lrs(self.get_lr())
 
 
 class ReduceLROnPlateau(_LRState):

@@ -37,6 +37,15 @@ SCHEDULERS = {
     "SequentialLR": lambda L, o: L.SequentialLR(
         o, [L.LinearLR(o, start_factor=0.2, total_iters=6), L.CosineAnnealingLR(o, T_max=20),
             L.ExponentialLR(o, gamma=0.9)], milestones=[6, 26]),
+    "MultiplicativeLR": lambda L, o: L.MultiplicativeLR(o, [lambda e: 0.95, Halving(3)]),
+    "ConstantLR": lambda L, o: L.ConstantLR(o, factor=0.25, total_iters=7),
+    "PolynomialLR": lambda L, o: L.PolynomialLR(o, total_iters=17, power=1.7),
+    "CosineAnnealingWarmRestarts": lambda L, o: L.CosineAnnealingWarmRestarts(
+        o, T_0=4, T_mult=2, eta_min=1e-3),
+    "CosineAnnealingWarmRestarts-T_mult-1": lambda L, o: L.CosineAnnealingWarmRestarts(o, 6),
+    "SequentialLR-restarts": lambda L, o: L.SequentialLR(
+        o, [L.ConstantLR(o, 0.5, total_iters=3), L.CosineAnnealingWarmRestarts(o, 3, 2),
+            L.PolynomialLR(o, total_iters=8)], milestones=[4, 20]),
     "SequentialLR-steps": lambda L, o: L.SequentialLR(
         o, [L.ExponentialLR(o, gamma=0.8), L.StepLR(o, step_size=4), L.MultiStepLR(o, [2, 5])],
         milestones=[5, 15]),
@@ -168,6 +177,13 @@ def test_bad_input_raises():
         ours.CosineAnnealingLR(opt, T_max=2.5)
     with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
         ours.LinearLR(opt, start_factor=0)
+    with pytest.raises(ValueError, match=r"^ConstantLR: factor must be in \[0, 1\], got 2"):
+        ours.ConstantLR(opt, factor=2)
+    with pytest.raises(ValueError, match="^PolynomialLR: total_iters must be a positive integer"):
+        ours.PolynomialLR(opt, total_iters=0)
+    with pytest.raises(ValueError, match="^CosineAnnealingWarmRestarts: T_mult must be an "
+                                         "integer >= 1, got 0.5"):
+        ours.CosineAnnealingWarmRestarts(opt, 3, T_mult=0.5)
     with pytest.raises(ValueError, match="lr_lambda must have one value per parameter group: "
                                          "got 3 values for 2 groups"):
         ours.LambdaLR(opt, [lambda e: 1.0] * 3)
