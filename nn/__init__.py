@@ -13,7 +13,8 @@ from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, S
                          Tanhshrink, Threshold, GLU, Softmax, Softmin, LogSoftmax)
 from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss,
                    SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity)
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
+from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm,
+                            GroupNorm)
 from .dropout import Dropout, Dropout2d
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
                          PixelUnshuffle)

@@ -28,7 +28,7 @@ from ops.sparse import embedding, linear, one_hot
 from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                       cosine_similarity, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
                       nll_loss, smooth_l1_loss)
-from ops.normalization import batch_norm, group_norm, layer_norm
+from ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
 from ops.resample import interpolate, pixel_shuffle, pixel_unshuffle
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
@@ -37,7 +37,7 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "log_softmax", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
            "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
-           "layer_norm", "group_norm", "pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention", "dropout",
+           "layer_norm", "group_norm", "instance_norm", "pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention", "dropout",
            "dropout2d", "manual_seed", "embedding",
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",

@@ -1,7 +1,9 @@
-"""BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm with PyTorch's parameters and buffers
-(weight, bias, running_mean, running_var, num_batches_tracked) and defaults."""
+"""BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm, GroupNorm with
+PyTorch's parameters and buffers (weight, bias, running_mean, running_var,
+num_batches_tracked) and defaults."""
 import numpy as np
 
+import ops
 from autograd.tensor import Tensor
 from . import functional as F
 from . import init
@@ -84,6 +86,40 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Input (N, C, H, W)."""
     ranks = (4,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Normalise each channel of each sample over its spatial positions; without affine
+    parameters or running statistics by default. With track_running_stats the running
+    statistics move by `momentum` in training and normalize in eval mode. An unbatched input
+    (C, ...) is taken as a batch of one."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+
+    def forward(self, input):
+        ndim = np.ndim(input)
+        if ndim not in self.ranks:
+            raise ValueError(f"expected {' or '.join(f'{r}D' for r in self.ranks)} input "
+                             f"(got {ndim}D input of shape {np.shape(input)})")
+        batched = ndim == self.ranks[1]
+        x = input if batched else ops.unsqueeze(input, 0)         # (C, ...) -> (1, C, ...)
+        check_features(x, self.num_features, 1, "channels")
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum or 0.0, self.eps)
+        return y if batched else ops.squeeze(y, 0)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Input (N, C, L) or (C, L)."""
+    ranks = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Input (N, C, H, W) or (C, H, W)."""
+    ranks = (3, 4)
 
 
 class LayerNorm(Module):

@@ -16,7 +16,7 @@ from .activation import (erf, hardtanh, relu6, elu, selu, gelu, silu, prelu, sof
 from .loss import (cross_entropy, nll_loss, binary_cross_entropy,
                    binary_cross_entropy_with_logits, mse_loss, l1_loss, smooth_l1_loss,
                    huber_loss, kl_div, cosine_similarity)
-from .normalization import batch_norm, layer_norm, group_norm
+from .normalization import batch_norm, layer_norm, group_norm, instance_norm
 from .sparse import linear, embedding, one_hot
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,

@@ -1,4 +1,5 @@
-"""Normalization: batch_norm, layer_norm, group_norm, each one primitive with a fused VJP.
+"""Normalization: batch_norm, layer_norm, group_norm, each one primitive with a fused VJP,
+and instance_norm on top of them.
 
 With xhat = (x - mean) inv, inv = 1 / sqrt(var + eps), the statistics taken over the
 normalized axes (biased variance) and y = xhat * weight + bias:
@@ -14,7 +15,7 @@ formulas run as ops on Tensors instead, so double backward works.
 import numpy as np
 
 from autograd.engine import primitive
-from autograd.tensor import Tensor
+from autograd.tensor import Tensor, _plain
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
@@ -180,3 +181,27 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Split the C channels of (N, C, ...) into `num_groups` groups and normalize each group of
     each sample; weight and bias (C,) are per channel."""
     return _group_norm(input, weight, bias, num_groups, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalize each channel of each sample of (N, C, ...) over its own spatial positions
+    (group_norm with one channel per group), then scale and shift per channel. With
+    use_input_stats the running_mean / running_var arrays or Tensors, if given, move by
+    `momentum` towards the batch average of the per-sample statistics (the variance
+    unbiased); without, the running statistics normalize instead."""
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    x = np.asarray(_plain(input))
+    spatial = int(np.prod(x.shape[2:]))
+    if spatial <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input of shape {x.shape}")
+    if running_mean is not None:
+        axes = tuple(range(2, x.ndim))
+        for stat, value in ((running_mean, x.mean(axes)), (running_var, x.var(axes, ddof=1))):
+            array = np.asarray(_plain(stat))
+            array *= 1 - momentum
+            array += momentum * value.mean(0)
+    return group_norm(input, x.shape[1], weight, bias, eps)
+

@@ -25,6 +25,8 @@ GRAD_ROWS = [
     Row("layer_norm", lambda x: F.layer_norm(x, 5), [(3, 5)], id="no-affine"),
     Row("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), [(2, 4, 3), (4,), (4,)]),
     Row("group_norm", lambda x: F.group_norm(x, 3, eps=1e-3), [(2, 6, 2, 2)], id="no-affine"),
+    Row("group_norm", lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
+        [(2, 3, 4), (3,), (3,)], id="instance_norm"),
 ]
 
 

@@ -145,6 +145,13 @@ CASES = [
     Case("Softmin", lambda m: m.Softmin(1), floats((3, 4, 2))),
     Case("Softmax", lambda m: m.Softmax(1), floats((3, 4, 2))),
     Case("LogSoftmax", lambda m: m.LogSoftmax(-1), floats((3, 4))),
+    Case("InstanceNorm1d", lambda m: m.InstanceNorm1d(3), floats((2, 3, 5))),
+    Case("InstanceNorm2d-affine-tracked", lambda m: m.InstanceNorm2d(
+        3, affine=True, track_running_stats=True, momentum=0.3), floats((2, 3, 4, 5))),
+    Case("InstanceNorm2d-tracked-eval", lambda m: m.InstanceNorm2d(
+        3, track_running_stats=True), floats((2, 3, 4, 5)), train=False),
+    Case("InstanceNorm1d-unbatched-affine", lambda m: m.InstanceNorm1d(4, affine=True),
+         floats((4, 6))),
     Case("BatchNorm1d", lambda m: m.BatchNorm1d(3), floats((6, 3))),
     Case("BatchNorm1d-3d", lambda m: m.BatchNorm1d(3, momentum=None), floats((4, 3, 5))),
     Case("BatchNorm1d-eval", lambda m: m.BatchNorm1d(3), floats((6, 3)), train=False),
@@ -398,6 +405,13 @@ def test_a_small_cnn_state_dict_matches_and_trains_like_pytorchs():
     np.testing.assert_allclose(ours(ag.tensor(x)).data, theirs(torch.tensor(x)).detach()
                                .numpy(), rtol=1e-7, atol=1e-10)
     assert repr(ours) == repr(theirs)
+
+
+def test_instance_norm_needs_more_than_one_spatial_element_in_training():
+    with pytest.raises(ValueError, match=r"^InstanceNorm1d: instance_norm: expected more than 1 "
+                                         r"spatial element when training, got input of shape "
+                                         r"\(2, 4, 1\)"):
+        nn.InstanceNorm1d(4)(ag.tensor(np.ones((2, 4, 1))))
 
 
 def test_padding_layers_check_their_padding():
