@@ -12,7 +12,9 @@ from .activation import (ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, GELU, SiLU, S
                          Hardtanh, Softplus, Hardsigmoid, Hardswish, Mish, LogSigmoid, Softsign,
                          Tanhshrink, Threshold, GLU, Softmax, Softmin, LogSoftmax)
 from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss,
-                   SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity)
+                   SmoothL1Loss, HuberLoss, KLDivLoss, CosineSimilarity, PairwiseDistance,
+                   MarginRankingLoss, CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
+                   SoftMarginLoss, MultiLabelSoftMarginLoss, GaussianNLLLoss, PoissonNLLLoss)
 from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm,
                             GroupNorm)
 from .dropout import Dropout, Dropout2d

@@ -28,6 +28,9 @@ from ops.sparse import embedding, linear, one_hot
 from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                       cosine_similarity, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
                       nll_loss, smooth_l1_loss)
+from ops.margin import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,
+                        margin_ranking_loss, multilabel_soft_margin_loss, pairwise_distance,
+                        poisson_nll_loss, soft_margin_loss, triplet_margin_loss)
 from ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
 from ops.resample import interpolate, pixel_shuffle, pixel_unshuffle
 
@@ -36,7 +39,10 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "hardswish", "mish", "threshold", "glu", "normalize", "softmax", "softmin",
            "log_softmax", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-           "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "batch_norm",
+           "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "margin_ranking_loss",
+           "pairwise_distance", "triplet_margin_loss", "cosine_embedding_loss",
+           "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+           "gaussian_nll_loss", "poisson_nll_loss", "batch_norm",
            "layer_norm", "group_norm", "instance_norm", "pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention", "dropout",
            "dropout2d", "manual_seed", "embedding",
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",

@@ -16,6 +16,9 @@ from .activation import (erf, hardtanh, relu6, elu, selu, gelu, silu, prelu, sof
 from .loss import (cross_entropy, nll_loss, binary_cross_entropy,
                    binary_cross_entropy_with_logits, mse_loss, l1_loss, smooth_l1_loss,
                    huber_loss, kl_div, cosine_similarity)
+from .margin import (margin_ranking_loss, pairwise_distance, triplet_margin_loss,
+                     cosine_embedding_loss, hinge_embedding_loss, soft_margin_loss,
+                     multilabel_soft_margin_loss, gaussian_nll_loss, poisson_nll_loss)
 from .normalization import batch_norm, layer_norm, group_norm, instance_norm
 from .sparse import linear, embedding, one_hot
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d

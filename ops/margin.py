@@ -1,0 +1,115 @@
+"""Margin, embedding and likelihood losses, as PyTorch's: margin_ranking_loss,
+triplet_margin_loss (with pairwise_distance), cosine_embedding_loss, hinge_embedding_loss,
+soft_margin_loss, multilabel_soft_margin_loss, gaussian_nll_loss and poisson_nll_loss.
+
+All are compositions of elementwise ops and reductions (so every derivative order follows),
+with the `reduction` of loss.py. Targets are data: +1 / -1 labels, 0 / 1 multi-labels.
+"""
+import math
+
+import numpy as np
+
+from autograd.tensor import _plain
+from . import elementwise as ew
+from . import reduce
+from .loss import _reduce, _softplus_neg
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -target (input1 - input2) + margin): input1 should rank above input2 where
+    target is 1, below where it is -1."""
+    return _reduce(ew.relu(-target * (input1 - input2) + margin), reduction,
+                   "margin_ranking_loss")
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """The p-norm of x1 - x2 + eps along the last dim."""
+    return reduce.norm(x1 - x2 + eps, p, -1, keepdim)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
+                        reduction="mean"):
+    """max(d(a, p) - d(a, n) + margin, 0) with d = pairwise_distance; with `swap`, d(a, n)
+    is replaced by d(p, n) where that is smaller."""
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = ew.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(ew.relu(margin + d_pos - d_neg), reduction, "triplet_margin_loss")
+
+
+def _labels(target, allowed, op):
+    t = np.asarray(_plain(target))
+    if not np.isin(t, allowed).all():
+        raise ValueError(f"{op}: target values must be in {allowed}, got "
+                         f"{np.unique(t[~np.isin(t, allowed)])[:5].tolist()}")
+    return t
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1; the
+    cosine along dim 1 of (N, D) inputs (dim 0 of (D,) ones), as PyTorch computes it."""
+    t = _labels(target, [-1, 1], "cosine_embedding_loss")
+    dim = 0 if np.ndim(_plain(input1)) == 1 else 1
+    eps = 1e-12
+    cos = reduce.sum(input1 * input2, dim) / ew.sqrt(
+        (reduce.sum(input1 * input1, dim) + eps) * (reduce.sum(input2 * input2, dim) + eps))
+    loss = ew.where(t == 1, 1 - cos, 0) + ew.where(t == -1, ew.relu(cos - margin), 0)
+    return _reduce(loss, reduction, "cosine_embedding_loss")
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+    """input where target is 1, max(0, margin - input) where it is -1."""
+    t = _labels(target, [-1, 1], "hinge_embedding_loss")
+    loss = ew.where(t != 1, ew.relu(margin - input), 0) + ew.where(t != -1, input, 0)
+    return _reduce(loss, reduction, "hinge_embedding_loss")
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """log(1 + exp(-target input)), in a form that never overflows."""
+    return _reduce(_softplus_neg(target * input), reduction, "soft_margin_loss")
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
+    """-(t log sigmoid(x) + (1 - t) log sigmoid(-x)), times the class `weight`, averaged
+    over the C classes of (N, C), then reduced over the samples."""
+    loss = target * _softplus_neg(input) + (1 - target) * _softplus_neg(-input)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(reduce.mean(loss, -1), reduction, "multilabel_soft_margin_loss")
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """(log(var) + (input - target)^2 / var) / 2 (+ log(2 pi) / 2 with `full`): the negative
+    log-likelihood of target under N(input, var). var is clamped to at least eps without
+    blocking its gradient, as PyTorch does; it may lack input's last dim or have it as 1."""
+    shape, vshape = np.shape(_plain(input)), np.shape(_plain(var))
+    if vshape != shape:
+        if vshape == shape[:-1]:
+            var = var[..., None]
+        elif not (vshape[:-1] == shape[:-1] and vshape[-1:] == (1,)) and vshape:
+            raise ValueError(f"gaussian_nll_loss: var of shape {vshape} does not fit input "
+                             f"{shape}")
+    v = np.asarray(_plain(var))
+    if (v < 0).any():
+        raise ValueError("gaussian_nll_loss: var has negative entries")
+    var = var + (np.maximum(v, eps) - v)                   # clamp, gradient as the identity
+    loss = (ew.log(var) + (input - target) ** 2 / var) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    """exp(input) - target input (log_input), else input - target log(input + eps); `full`
+    adds Stirling's approximation of log(target!) where target > 1."""
+    if log_input:
+        loss = ew.exp(input) - target * input
+    else:
+        loss = input - target * ew.log(input + eps)
+    if full:
+        t = np.asarray(_plain(target), dtype=float)
+        safe = np.where(t > 1, t, 1.0)
+        loss = loss + np.where(t > 1, safe * np.log(safe) - safe
+                               + 0.5 * np.log(2 * math.pi * safe), 0.0)
+    return _reduce(loss, reduction, "poisson_nll_loss")
