@@ -2,6 +2,6 @@
 arrays in place and never record on the tape."""
 from .optimizer import Optimizer
 from .sgd import SGD
-from .adam import Adam, AdamW, Adamax, NAdam
+from .adam import Adam, AdamW, Adamax, NAdam, RAdam
 from .adagrad import Adagrad, RMSprop, Adadelta
 from . import lr_scheduler

@@ -1,5 +1,5 @@
-"""The Adam family: Adam (and AMSGrad), AdamW, Adamax, NAdam, with PyTorch's update rules
-(its single-tensor path, same order of operations)."""
+"""The Adam family: Adam (and AMSGrad), AdamW, Adamax, NAdam, RAdam, with PyTorch's update
+rules (its single-tensor path, same order of operations)."""
 import numpy as np
 
 from .optimizer import Optimizer, decay_add_square_, lerp_, regularized_grad
@@ -149,3 +149,46 @@ class NAdam(Optimizer):
         np.divide(m, denom, out=t)
         t *= (-lr * mu_next) / (1.0 - mu_product * mu_next)
         x += t
+
+
+class RAdam(Optimizer):
+    """RAdam (Liu et al.): Adam whose adaptive step is switched on, and scaled by the
+    rectification r_t, only once the variance estimate is tractable (rho_t > 5):
+    param -= lr m / (1 - beta1^t) * [sqrt(1 - beta2^t) / (sqrt(v) + eps) * r_t], the bracket
+    replaced by 1 before that. `decoupled_weight_decay` as in Adam."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    def _check(self, group):
+        self._at_least_zero(group, "lr", "eps", "weight_decay")
+        self._check_betas(group)
+
+    def _init_state(self, p, group):
+        return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+
+    def _update(self, p, grad, state, group):
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        x, step, grad = _begin_step(p, grad, state, group)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        t = self._scratch(x)
+        lerp_(m, grad, 1 - beta1, t)
+        decay_add_square_(v, grad, beta2, t)
+        bias2 = 1 - beta2 ** step
+        rho_inf = 2 / (1 - beta2) - 1
+        rho = rho_inf - 2 * step * (beta2 ** step) / bias2
+        np.divide(m, 1 - beta1 ** step, out=t)
+        t *= lr
+        if rho > 5.0:
+            rect = ((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) ** 0.5
+            adaptive = np.sqrt(v, out=self._scratch(x, 1))
+            adaptive += group["eps"]
+            np.divide(bias2 ** 0.5, adaptive, out=adaptive)
+            t *= adaptive
+            t *= rect
+        x -= t
+

@@ -46,6 +46,10 @@ CONFIGS = [
     ("NAdam", dict(weight_decay=1e-3, decoupled_weight_decay=True), 0.03, 0.01),
     ("NAdam", dict(momentum_decay=0.01), 0.03, 0.01),
     ("NAdam", dict(maximize=True), 0.03, 0.01),
+    ("RAdam", {}, 0.05, 0.01),                   # its first, unadapted steps need a small lr
+    ("RAdam", dict(weight_decay=1e-3), 0.05, 0.01),
+    ("RAdam", dict(weight_decay=1e-3, decoupled_weight_decay=True), 0.05, 0.01),
+    ("RAdam", dict(betas=(0.5, 0.9), maximize=True), 0.02, 3e-3),
 ]
 
 
@@ -321,7 +325,7 @@ def test_param_groups_and_add_param_group():
 
 # ---- bad input -------------------------------------------------------------------------------
 OPTIMIZERS = sorted({c[0] for c in CONFIGS})
-BETAS = ["Adam", "AdamW", "Adamax", "NAdam"]
+BETAS = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
 
 
 def _param():
