@@ -1,5 +1,5 @@
-"""Dropout and Dropout2d: active in training mode, the identity in eval mode. Masks come from
-nn.functional's generator (F.manual_seed)."""
+"""Dropout, Dropout1d, Dropout2d and AlphaDropout: active in training mode, the identity in
+eval mode. Masks come from nn.functional's generator (F.manual_seed)."""
 from . import functional as F
 from .module import Module
 
@@ -25,3 +25,18 @@ class Dropout2d(Dropout):
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout1d(Dropout):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p."""
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training)
+
+
+class AlphaDropout(Dropout):
+    """Dropout that keeps SELU's zero mean and unit variance (see F.alpha_dropout)."""
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
+

@@ -37,14 +37,15 @@ from ops.resample import interpolate, pixel_shuffle, pixel_unshuffle
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
            "tanh", "hardtanh", "prelu", "logsigmoid", "softsign", "tanhshrink", "hardsigmoid",
            "hardswish", "mish", "threshold", "glu", "normalize", "softmax", "softmin",
-           "log_softmax", "cross_entropy", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss", "l1_loss",
-           "smooth_l1_loss", "huber_loss", "kl_div", "cosine_similarity", "margin_ranking_loss",
+           "log_softmax", "cross_entropy", "nll_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss",
+           "huber_loss", "kl_div", "cosine_similarity", "margin_ranking_loss",
            "pairwise_distance", "triplet_margin_loss", "cosine_embedding_loss",
            "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-           "gaussian_nll_loss", "poisson_nll_loss", "batch_norm",
-           "layer_norm", "group_norm", "instance_norm", "pad", "interpolate", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention", "dropout",
-           "dropout2d", "manual_seed", "embedding",
+           "gaussian_nll_loss", "poisson_nll_loss", "batch_norm", "layer_norm", "group_norm",
+           "instance_norm", "pad", "interpolate", "pixel_shuffle", "pixel_unshuffle",
+           "scaled_dot_product_attention", "dropout", "dropout1d", "dropout2d", "alpha_dropout",
+           "manual_seed", "embedding",
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "SELU_ALPHA",
@@ -242,3 +243,30 @@ def dropout2d(input, p=0.5, training=True, inplace=False, *, generator=None):
                          f"shape {shape}")
     return _dropout(input, p, training, generator, shape[:2] + (1,) * (len(shape) - 2),
                     "dropout2d")
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p (scaling the rest by
+    1 / (1 - p))."""
+    shape = np.shape(_plain(input))
+    if len(shape) not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2-d (C, L) or 3-d (N, C, L) input, got shape "
+                         f"{shape}")
+    return _dropout(input, p, training, generator, shape[:-1] + (1,), "dropout1d")
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None):
+    """Dropout for SELU networks: dropped elements take SELU's negative saturation value and
+    an affine map a x + b restores zero mean and unit variance, as PyTorch's."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"alpha_dropout: dropout probability has to be between 0 and 1, but "
+                         f"got {p}")
+    if not training or p == 0:
+        return input
+    x = _plain(input)
+    rng = default_generator() if generator is None else generator
+    keep = (rng.random(np.shape(x), dtype=np.float32) >= p).astype(np.result_type(x))
+    alpha = SELU_ALPHA * SELU_SCALE
+    a = 1 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    return input * (keep * a) + ((keep - 1) * alpha * a + alpha * a * p)
+

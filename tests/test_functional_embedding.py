@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 import nn.functional as F
 import ops
 from ops import _nn_kernels
@@ -145,6 +146,30 @@ def test_dropout2d_drops_whole_channels():
     assert 0 < (per_channel == 0).all(-1).sum() < 8 * 16
     y3 = F.dropout2d(ag.tensor(np.ones((4, 6, 5))), 0.5, generator=np.random.default_rng(2)).data
     assert np.all((y3 == 0).all(-1) | (y3 == 2).all(-1))
+
+
+def test_dropout1d_drops_whole_channels_and_checks_rank():
+    y = F.dropout1d(ag.tensor(np.ones((8, 16, 5))), 0.5, generator=np.random.default_rng(3)).data
+    assert np.all((y == 0).all(-1) | (y == 2).all(-1)) and 0 < (y == 0).all(-1).sum() < 128
+    y2 = F.dropout1d(ag.tensor(np.ones((16, 5))), 0.5, generator=np.random.default_rng(4)).data
+    assert np.all((y2 == 0).all(-1) | (y2 == 2).all(-1))
+    with pytest.raises(ValueError, match=r"^dropout1d: expected a 2-d \(C, L\) or 3-d"):
+        F.dropout1d(ag.tensor(np.ones((2, 3, 4, 5))))
+
+
+def test_alpha_dropout_keeps_zero_mean_and_unit_variance():
+    x = np.random.default_rng(5).standard_normal((400, 500))
+    t = ag.tensor(x, requires_grad=True)
+    y = F.alpha_dropout(t, 0.2, True, generator=np.random.default_rng(6))
+    assert abs(y.data.mean()) < 0.01 and abs(y.data.std() - 1) < 0.01
+    alpha = 1.7580993408473766
+    a = 1 / np.sqrt((alpha ** 2 * 0.2 + 1) * 0.8)
+    dropped = y.data == a * alpha * (0.2 - 1)               # all take one saturation value
+    assert abs(dropped.mean() - 0.2) < 0.01
+    y.sum().backward()
+    np.testing.assert_allclose(np.unique(t.grad.data), [0, a])   # d/dx = a where kept
+    assert F.alpha_dropout(t, 0.2) is t and nn.AlphaDropout(0.2).eval()(t) is t
+    assert repr(nn.Dropout1d(0.3)) == "Dropout1d(p=0.3, inplace=False)"
 
 
 @pytest.mark.parametrize("call,error,match", [
