@@ -23,7 +23,7 @@ from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, Pi
 from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, CircularPad1d,
                       CircularPad2d)
-from .sparse import Embedding
+from .sparse import Embedding, EmbeddingBag
 from .rnn import RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell
 from .attention import MultiheadAttention
 from .transformer import (TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder,

@@ -24,6 +24,7 @@ from ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_poo
 from ops.activation import (gelu, prelu, softmax as _softmax, log_softmax as _log_softmax,
                             SELU_ALPHA, SELU_SCALE)
 from ops.elementwise import sigmoid, tanh, softplus
+from ops.bags import embedding_bag
 from ops.sparse import embedding, linear, one_hot
 from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                       cosine_similarity, cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
@@ -45,7 +46,7 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "gaussian_nll_loss", "poisson_nll_loss", "batch_norm", "layer_norm", "group_norm",
            "instance_norm", "pad", "interpolate", "pixel_shuffle", "pixel_unshuffle",
            "scaled_dot_product_attention", "dropout", "dropout1d", "dropout2d", "alpha_dropout",
-           "manual_seed", "embedding",
+           "manual_seed", "embedding", "embedding_bag",
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "SELU_ALPHA",

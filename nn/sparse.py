@@ -56,14 +56,39 @@ class Embedding(Module):
         return cls(*shape, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)
 
-    def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
+    def _norm_repr(self):
+        """The max_norm, norm_type and scale_grad_by_freq parts of the repr, when set."""
+        s = "" if self.max_norm is None else f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
-        return s
+        return s + (f", scale_grad_by_freq={self.scale_grad_by_freq}"
+                    if self.scale_grad_by_freq else "")
+
+    def _padding_repr(self):
+        return "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+
+    def extra_repr(self):
+        return (f"{self.num_embeddings}, {self.embedding_dim}" + self._padding_repr()
+                + self._norm_repr())
+
+
+class EmbeddingBag(Embedding):
+    """The sum, mean or max of the embeddings of each bag of indices: the rows of a 2-D input,
+    or the slices of a 1-D input that `offsets` starts (see F.embedding_bag). Weights and
+    padding_idx as Embedding's."""
+
+    def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
+                 include_last_offset=False, padding_idx=None, dtype=None):
+        super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
+                         scale_grad_by_freq, sparse, _weight, dtype=dtype)
+        self.mode, self.include_last_offset = mode, include_last_offset
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                               self.scale_grad_by_freq, self.mode, False, per_sample_weights,
+                               self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self):                    # PyTorch's order: padding_idx last
+        return (f"{self.num_embeddings}, {self.embedding_dim}" + self._norm_repr()
+                + f", mode={self.mode!r}" + self._padding_repr())

@@ -21,6 +21,7 @@ from .margin import (margin_ranking_loss, pairwise_distance, triplet_margin_loss
                      multilabel_soft_margin_loss, gaussian_nll_loss, poisson_nll_loss)
 from .normalization import batch_norm, layer_norm, group_norm, instance_norm
 from .sparse import linear, embedding, one_hot
+from .bags import embedding_bag
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d)

@@ -113,6 +113,8 @@ CASES = [
          floats((1, 2, 4, 5))),
     Case("PixelShuffle", lambda m: m.PixelShuffle(2), floats((2, 8, 3, 4))),
     Case("PixelUnshuffle", lambda m: m.PixelUnshuffle(2), floats((2, 2, 6, 4))),
+    Case("EmbeddingBag", lambda m: m.EmbeddingBag(10, 3, mode="max", padding_idx=2),
+         lambda rng: [rng.integers(0, 10, (4, 5))]),
     Case("ZeroPad2d", lambda m: m.ZeroPad2d((1, 2, 0, 3)), floats((2, 3, 4, 5))),
     Case("ConstantPad1d", lambda m: m.ConstantPad1d(2, 3.5), floats((2, 3, 4))),
     Case("ReflectionPad2d", lambda m: m.ReflectionPad2d(2), floats((2, 3, 4, 5))),
