@@ -123,8 +123,10 @@ class TensorMethods:
     def isnan(self): return _data(np.isnan(np.asarray(self)))
     def isinf(self): return _data(np.isinf(np.asarray(self)))
     def isfinite(self): return _data(np.isfinite(np.asarray(self)))
-    def any(self, dim=None, keepdim=False): return _data(np.asarray(self).any(dim, keepdims=keepdim))
-    def all(self, dim=None, keepdim=False): return _data(np.asarray(self).all(dim, keepdims=keepdim))
+    def any(self, dim=None, keepdim=False):
+        return _data(np.asarray(self).any(dim, keepdims=keepdim))
+    def all(self, dim=None, keepdim=False):
+        return _data(np.asarray(self).all(dim, keepdims=keepdim))
     def nonzero(self): return _data(np.argwhere(np.asarray(self)))
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
         return bool(np.allclose(np.asarray(self), np.asarray(other), rtol, atol, equal_nan))

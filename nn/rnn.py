@@ -208,7 +208,9 @@ class LSTM(RNNBase):
     """LSTM with PyTorch's gates i, f, g, o: c' = f c + i g, h' = o tanh(c')."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, dtype=None):
+        if proj_size:
+            raise ValueError(f"LSTM: proj_size (got {proj_size}) is not supported; only 0")
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, dtype)
 

@@ -65,8 +65,8 @@ def test_hooks_see_tensors_under_create_graph():
 
 
 def test_errors_name_the_function_and_shapes():
-    with pytest.raises(RuntimeError, match=r"^register_hook: cannot register a hook on a "
-                                           r"tensor that doesn't require gradient \(shape \(3,\)\)"):
+    with pytest.raises(RuntimeError, match=r"^register_hook: cannot register a hook on a tensor "
+                                           r"that doesn't require gradient \(shape \(3,\)\)"):
         ag.tensor(A).register_hook(print)
     with pytest.raises(RuntimeError, match=r"^retain_grad: can't retain_grad"):
         ag.tensor(A).retain_grad()

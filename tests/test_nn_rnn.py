@@ -206,6 +206,12 @@ def test_dropout_between_layers_in_training_only():
         nn.LSTM(3, 4, dropout=2)
 
 
+def test_lstm_refuses_proj_size():
+    with pytest.raises(ValueError, match=r"^LSTM: proj_size \(got 2\) is not supported"):
+        nn.LSTM(3, 4, proj_size=2)
+    assert nn.LSTM(3, 4, proj_size=0).hidden_size == 4
+
+
 def test_bad_inputs_and_states_name_the_module_and_shapes():
     model = nn.Sequential(nn.Linear(2, 5), nn.LSTM(5, 4, num_layers=2))
     with pytest.raises(ValueError, match=r"^1 \(LSTM\): expected a 2-D \(unbatched\) or 3-D "
