@@ -101,7 +101,12 @@ def primitive(fwd):
         except (ValueError, TypeError, IndexError) as e:
             if str(e).startswith(name + ":"):
                 raise
-            raise type(e)(f"{name}: {e}") from e
+            try:                        # the same error, named after the op
+                named = type(e)(f"{name}: {e}")
+            except TypeError:           # a subclass that takes more than a message
+                named = TypeError(f"{name}: {e}") if isinstance(e, TypeError) else \
+                    (IndexError if isinstance(e, IndexError) else ValueError)(f"{name}: {e}")
+            raise named from e
         if wrap:
             t = Tensor.__new__(Tensor)
             t.data = y = y if type(y) is np.ndarray else np.asarray(y)

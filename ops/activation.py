@@ -130,6 +130,8 @@ def exp_shifted(x, dim):
     shift that keeps softmax from overflowing), and s = sum(e, dim); m and s keep dim. Rows
     along the last axis of a float32 / float64 array take one fused numba pass, about 3x
     NumPy's max, subtract, exp and sum."""
+    if x.ndim and not -x.ndim <= dim < x.ndim:
+        raise IndexError(f"dimension {dim} out of range for a tensor of {x.ndim} dims")
     if x.ndim and dim % x.ndim == x.ndim - 1 and x.dtype in (np.float32, np.float64) and x.size:
         rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])    # (..., C) -> (R, C)
         e, m, s = np.empty_like(rows), np.empty(len(rows), x.dtype), np.empty(len(rows), x.dtype)
@@ -171,7 +173,7 @@ def log_softmax(x, dim=-1):
     """x - logsumexp(x, dim), shifted by the maximum: finite for logits of +-1e4."""
     _, m, s = exp_shifted(x, dim)
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
-        y = np.subtract(x, m)
+        y = np.subtract(x, m, dtype=s.dtype)           # integer x: a float result
         y -= np.log(s)
     # d log_softmax: g - softmax sum(g) = g - exp(y) sum(g)
     return y, (lambda g, y, x: g - ew.exp(y) * reduce.sum(g, dim, True),)

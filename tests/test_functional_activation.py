@@ -249,6 +249,11 @@ def test_bad_arguments_name_the_op():
         F.prelu(ag.tensor(np.ones((4, 3))), ag.tensor(np.ones(2)))
     with pytest.raises(ValueError, match="hardtanh: min_val 2 must not exceed max_val 1"):
         F.hardtanh(ag.tensor(np.ones(2)), 2, 1)
+    for op in (ops.softmax, ops.log_softmax):
+        with pytest.raises(IndexError, match=f"^{op.__name__}: dimension 1 out of range for a "
+                                             "tensor of 1 dims"):
+            op(ag.tensor(np.ones(3)), 1)
+    assert F.log_softmax(ag.tensor(np.arange(3)), 0).dtype == np.float64   # integer input
     with pytest.raises(ValueError, match=r"glu: halving dimension must be even, but dimension "
                                          r"1 of input \(2, 3\) is size 3"):
         F.glu(ag.tensor(np.ones((2, 3))), 1)

@@ -243,3 +243,22 @@ def test_leaf_grads_own_their_arrays():
     w.grad.data *= 2                   # e.g. gradient clipping in place
     np.testing.assert_array_equal(w.grad.data, np.full((2, 3), 2.0))
     np.testing.assert_array_equal(g, np.ones(3))
+
+
+class _PickyError(ValueError):
+    """An exception that cannot be built from a message alone (as NumPy's casting errors)."""
+
+    def __init__(self, what, where):
+        super().__init__(f"{what} at {where}")
+
+
+def test_errors_that_need_more_than_a_message_are_still_named_after_the_op():
+    @ag.primitive
+    def picky(x):
+        raise _PickyError("bad cast", "output 0")
+    try:
+        with pytest.raises(ValueError, match="^picky: bad cast at output 0$") as info:
+            picky(ag.tensor(np.ones(2), requires_grad=True))
+        assert isinstance(info.value.__cause__, _PickyError)
+    finally:
+        del ag.PRIMITIVES["picky"]
