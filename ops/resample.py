@@ -70,6 +70,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if len(shape) < 3 or (spatial is not None and len(shape) != spatial + 2):
         want = f"{spatial + 2}-D" if spatial else "an (N, C, *spatial)"
         raise ValueError(f"interpolate: mode {mode!r} needs {want} input, got shape {shape}")
+    if spatial is not None and np.result_type(input).kind != "f":
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating input, got "
+                        f"{np.result_type(input)}")
     if align_corners is not None and spatial is None:
         raise ValueError("interpolate: align_corners can only be set with the interpolating "
                          "modes linear and bilinear")

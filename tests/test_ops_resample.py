@@ -69,3 +69,10 @@ def test_pixel_shuffle_round_trip_matches_torch(r):
 def test_bad_input_names_the_op(call, message):
     with pytest.raises(ValueError, match="^" + message):
         call(np.zeros((1, 2, 3, 4)))
+
+
+def test_linear_modes_refuse_integer_input():
+    with pytest.raises(TypeError, match="^interpolate: mode 'bilinear' needs a floating input, "
+                                        "got int64"):
+        ops.interpolate(np.zeros((1, 1, 2, 2), np.int64), 2, mode="bilinear")
+    assert ops.interpolate(np.arange(4).reshape(1, 1, 2, 2), 2).dtype == np.int64   # nearest
