@@ -79,7 +79,7 @@ def retain_grad(t):
 def run(hooks, g, create_graph, wrap):
     """Pass the gradient g (an array, or a Tensor under create_graph) through the hooks."""
     for hook in list(hooks.values()):
-        out = hook(g if create_graph else wrap(g))
+        out = hook(wrap(g) if isinstance(g, np.ndarray) else g)     # hooks always see Tensors
         if out is not None:
             if np.shape(out) != np.shape(g):
                 raise RuntimeError(f"hook returned a gradient of shape {np.shape(out)} for one "

@@ -64,6 +64,15 @@ def test_hooks_see_tensors_under_create_graph():
     np.testing.assert_allclose(gg.data, 4 * A)
 
 
+def test_a_hook_on_the_output_sees_a_tensor_under_create_graph():
+    x = ag.tensor(A.copy(), requires_grad=True)
+    y = x * x
+    kinds = []
+    y.register_hook(lambda g: kinds.append(type(g).__name__))
+    ag.grad(y, x, np.ones(3), create_graph=True)
+    assert kinds == ["Tensor"]
+
+
 def test_errors_name_the_function_and_shapes():
     with pytest.raises(RuntimeError, match=r"^register_hook: cannot register a hook on a tensor "
                                            r"that doesn't require gradient \(shape \(3,\)\)"):
