@@ -31,6 +31,11 @@ def normalize_dims(dim, ndim, op):
     return tuple(out) if ndim else ()
 
 
+def along(x, dim, index):
+    """x indexed by `index` on axis `dim` alone, x[:, ..., index] (getitem on a Tensor)."""
+    return x[(slice(None),) * dim + (index,)]
+
+
 def normalize_dim(dim, ndim, op):
     """One axis `dim` (an int, -ndim <= dim < ndim) as a non-negative int, checked."""
     if not isinstance(dim, (int, np.integer)):

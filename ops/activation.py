@@ -13,6 +13,7 @@ from autograd.tensor import Tensor, _plain
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
+from ._util import normalize_dim
 from ._nn_kernels import erf as _erf_kernel, exp_shifted_rows, scale_rows
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -125,14 +126,14 @@ def axis_sum(a, axis):
     return np.einsum(f"{letters}->{out}", a).reshape(a.shape[:axis] + (1,) + a.shape[axis + 1:])
 
 
-def exp_shifted(x, dim):
+def exp_shifted(x, dim, op):
     """(e, m, s): e = exp(x - m) with m = max(x, dim), replaced by 0 where it is infinite (the
     shift that keeps softmax from overflowing), and s = sum(e, dim); m and s keep dim. Rows
     along the last axis of a float32 / float64 array take one fused numba pass, about 3x
-    NumPy's max, subtract, exp and sum."""
-    if x.ndim and not -x.ndim <= dim < x.ndim:
-        raise IndexError(f"dimension {dim} out of range for a tensor of {x.ndim} dims")
-    if x.ndim and dim % x.ndim == x.ndim - 1 and x.dtype in (np.float32, np.float64) and x.size:
+    NumPy's max, subtract, exp and sum. `op` names the caller in a bad-dim error."""
+    if x.ndim:
+        dim = normalize_dim(dim, x.ndim, op)
+    if x.ndim and dim == x.ndim - 1 and x.dtype in (np.float32, np.float64) and x.size:
         rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])    # (..., C) -> (R, C)
         e, m, s = np.empty_like(rows), np.empty(len(rows), x.dtype), np.empty(len(rows), x.dtype)
         exp_shifted_rows(rows, e, m, s)
@@ -161,7 +162,7 @@ def times_rows(a, c, out=None):
 @primitive
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x), dim), shifted by the maximum: never overflows."""
-    e, _, s = exp_shifted(x, dim)
+    e, _, s = exp_shifted(x, dim, "softmax")
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
         y = times_rows(e, 1 / s, out=e)
     # d softmax: y (g - sum(g y))
@@ -171,7 +172,7 @@ def softmax(x, dim=-1):
 @primitive
 def log_softmax(x, dim=-1):
     """x - logsumexp(x, dim), shifted by the maximum: finite for logits of +-1e4."""
-    _, m, s = exp_shifted(x, dim)
+    _, m, s = exp_shifted(x, dim, "log_softmax")
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
         y = np.subtract(x, m, dtype=s.dtype)           # integer x: a float result
         y -= np.log(s)

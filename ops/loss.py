@@ -121,7 +121,7 @@ def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
     axis = _class_axis(x, reduction, label_smoothing)
     n, eps = x.shape[axis], label_smoothing
     w = _class_weight(weight, x, axis)
-    e, m, s = exp_shifted(x, axis)
+    e, m, s = exp_shifted(x, axis, "cross_entropy")
     log_s = np.log(s)                                   # log sum exp(x - m)
     probs = np.asarray(target).dtype.kind == "f" and np.shape(target) == x.shape
     z = x - m if probs or eps else None

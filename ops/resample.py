@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import shape as sh
+from ._util import along
 
 _SPATIAL = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2}
 
@@ -35,14 +36,10 @@ def _output_sizes(in_sizes, size, scale_factor):
     return out, scales
 
 
-def _along(x, axis, index):
-    return x[(slice(None),) * axis + (index,)]
-
-
 def _nearest(x, axis, n_in, n_out, scale, exact):
     offset = 0.5 if exact else 0.0
     src = np.minimum(np.floor((np.arange(n_out) + offset) * scale).astype(np.int64), n_in - 1)
-    return _along(x, axis, src)
+    return along(x, axis, src)
 
 
 def _linear(x, axis, n_in, n_out, scale, align_corners):
@@ -54,7 +51,7 @@ def _linear(x, axis, n_in, n_out, scale, align_corners):
     lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     hi = np.minimum(lo + 1, n_in - 1)
     w = (src - lo).astype(np.result_type(x)).reshape((n_out,) + (1,) * (np.ndim(x) - axis - 1))
-    a, b = _along(x, axis, lo), _along(x, axis, hi)
+    a, b = along(x, axis, lo), along(x, axis, hi)
     return a + (b - a) * w                                 # (1 - w) a + w b
 
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from autograd.engine import primitive
-from ._util import normalize_dim, normalize_dims, unbroadcast
+from ._util import along, normalize_dim, normalize_dims, unbroadcast
 from . import index as ix
 from . import reduce
 
@@ -226,7 +226,7 @@ def pad(x, pad=(), value=0.0, mode="constant"):
     _check_pad_mode(x, pad, mode, widths)
     for axis, ((lo, hi), n) in enumerate(zip(widths, np.shape(x))):
         if lo or hi:
-            x = ix.getitem(x, (slice(None),) * axis + (_source_index(n, lo, hi, mode),))
+            x = along(x, axis, _source_index(n, lo, hi, mode))
     return x
 
 
