@@ -21,6 +21,11 @@ def _data(array):
     return Tensor._wrap(np.asarray(array))
 
 
+def _dim(x, dim, op):
+    """dim checked against x's dims and made non-negative (ops._util.normalize_dim)."""
+    return ops._util.normalize_dim(dim, x.ndim, op)
+
+
 def _stepped(x, round_):
     """round_(x), piecewise constant: its gradient is 0, as PyTorch's."""
     return ops.where(False, x, round_(np.asarray(x)))
@@ -163,25 +168,26 @@ class TensorMethods:
     reshape_as = view_as
     def expand_as(self, other): return ops.broadcast_to(self, other.shape)
     def movedim(self, source, destination):
-        src = [d % self.ndim for d in np.atleast_1d(source)]
+        src = [_dim(self, d, "movedim") for d in np.atleast_1d(source)]
+        dst = [_dim(self, d, "movedim") for d in np.atleast_1d(destination)]
         order = [d for d in range(self.ndim) if d not in src]
-        for d, s in sorted(zip((d % self.ndim for d in np.atleast_1d(destination)), src)):
+        for d, s in sorted(zip(dst, src)):
             order.insert(d, s)
         return ops.permute(self, order)
     def unflatten(self, dim, sizes):
-        dim = dim % self.ndim
+        dim = _dim(self, dim, "unflatten")
         return ops.reshape(self, self.shape[:dim] + tuple(sizes) + self.shape[dim + 1:])
     def unbind(self, dim=0):
-        return tuple(self[(slice(None),) * (dim % self.ndim) + (i,)]
-                     for i in range(self.shape[dim]))
+        dim = _dim(self, dim, "unbind")
+        return tuple(ops._util.along(self, dim, i) for i in range(self.shape[dim]))
     def narrow(self, dim, start, length):
-        return self[(slice(None),) * (dim % self.ndim) + (slice(start, start + length),)]
+        return ops._util.along(self, _dim(self, dim, "narrow"), slice(start, start + length))
     def index_select(self, dim, index):
-        return self[(slice(None),) * (dim % self.ndim) + (np.asarray(index),)]
+        return ops._util.along(self, _dim(self, dim, "index_select"), np.asarray(index))
     def masked_select(self, mask): return self[np.asarray(mask, bool)]
     def repeat_interleave(self, repeats, dim=None):
         x = self.flatten() if dim is None else self
-        dim = 0 if dim is None else dim % x.ndim
+        dim = 0 if dim is None else _dim(x, dim, "repeat_interleave")
         return x.index_select(dim, np.repeat(np.arange(x.shape[dim]), repeats))
     def roll(self, shifts, dims):
         x = self

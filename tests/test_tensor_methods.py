@@ -96,3 +96,9 @@ def test_bad_input_names_the_method():
         x[0].bmm(x)
     with pytest.raises(ValueError, match=r"^diag: expects a 1-D or 2-D tensor"):
         x.diag()
+    for call, op in ((lambda: x.narrow(3, 0, 1), "narrow"), (lambda: x.unbind(-4), "unbind"),
+                     (lambda: x.index_select(5, [0]), "index_select"),
+                     (lambda: x.movedim(0, 3), "movedim")):
+        with pytest.raises(IndexError, match=f"^{op}: dimension -?[0-9] out of range for a "
+                                             "tensor of 3 dims"):
+            call()
