@@ -15,8 +15,11 @@ from .tensor_methods import _sizes
 
 
 def _leaf(array, dtype, requires_grad):
-    return Tensor(array, requires_grad=requires_grad,
-                  dtype=np.float32 if dtype is None and array.dtype == np.float64 else dtype)
+    """The freshly made `array` as a leaf (no second copy), float64 defaulting to float32."""
+    if dtype is None and array.dtype == np.float64:
+        dtype = np.float32
+    t = Tensor._wrap(array if dtype is None else array.astype(dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def _rng(generator):
