@@ -293,4 +293,4 @@ import ops               # noqa: E402
 from . import backprop   # noqa: E402
 from . import hooks            # noqa: E402
 from . import tensor_methods   # noqa: E402
-tensor_methods.ops = ops       # the methods call ops, which needs Tensor first
+tensor_methods.ops, tensor_methods.Tensor = ops, Tensor    # ops needs Tensor first

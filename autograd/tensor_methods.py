@@ -1,11 +1,11 @@
 """PyTorch's Tensor methods that are ops, as the mixin Tensor inherits: each method is a call
 to an op (or a composition of ops, so gradients come with it), or returns plain data for the
 ones PyTorch does not differentiate (comparisons, indices, integer casts, rounding: zero
-gradient). `ops` is bound by autograd.tensor once ops can be imported (it needs Tensor).
+gradient). `ops` and `Tensor` are bound by autograd.tensor once both exist.
 """
 import numpy as np
 
-ops = None
+ops = Tensor = None            # bound by autograd.tensor, which imports this module first
 
 
 def _sizes(sizes):
@@ -17,7 +17,6 @@ def _sizes(sizes):
 
 def _data(array):
     """An array as a Tensor that does not require grad."""
-    from .tensor import Tensor
     return Tensor._wrap(np.asarray(array))
 
 

@@ -148,12 +148,14 @@ def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra, batch
             np.multiply(dk, 1 - hs[t, :k] * hs[t, :k], out=d)
         else:
             np.multiply(dk, hs[t, :k] > 0, out=d)
-        d_xw[t, k:] = d_gh[t, k:] = 0
+        if k < batch:                                            # finished rows: no gates
+            d_xw[t, k:] = d_gh[t, k:] = 0
         if mode == "GRU":
             dh += d_gh[t] @ w_hh
         else:
             back = d_gh[t] @ w_hh
-            back[k:] = dh[k:]                                    # carried rows: identity
+            if k < batch:
+                back[k:] = dh[k:]                                # carried rows: identity
             dh = back
     flat = d_gh.reshape(steps * batch, gates)
     prev = (h_prev if mode == "GRU" else _previous(hs, h0, reverse)).reshape(steps * batch, n)
