@@ -12,22 +12,24 @@ import numpy as np
 
 from . import engine
 from . import hooks as tensor_hooks
-from .grad_mode import set_grad_enabled
+from .grad_mode import recording, set_grad_enabled
 from .tensor import Tensor
 import ops
 
 
-class _Modified:
-    """Stands in for a saved value that was modified in place after it was saved: a VJP may read
-    its shape and dtype; any other use raises the error that says what happened."""
+class _Missing:
+    """Stands in for a value a VJP may not read: one its primitive did not save, or one that
+    was modified in place after it was saved. A VJP may read its shape, dtype and ndim; any
+    other use raises the error that says what happened."""
     __array_ufunc__ = None
+    __array_function__ = None
 
-    def __init__(self, op, what, shape, dtype, saved, now):
-        self.shape, self.dtype, self.ndim = shape, dtype, len(shape)
-        self._why = (f"{op}: one of the values saved for its backward ({what}, shape {shape}) "
-                     f"was modified by an in-place operation: it is at version {now}, expected "
-                     f"version {saved}. Modify a copy instead, or call the in-place op after "
-                     "backward.")
+    def __init__(self, shape, dtype, why):
+        self.shape, self.dtype, self.ndim, self._why = shape, dtype, len(shape), why
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
 
     def _fail(self, *args, **kwargs):
         raise RuntimeError(self._why)
@@ -35,21 +37,59 @@ class _Modified:
     __getattr__ = __array__ = __getitem__ = __len__ = __iter__ = __float__ = __neg__ = _fail
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
     __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _fail
-    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _fail
+
+
+def _modified(node, what, shape, dtype, saved, now):
+    return _Missing(shape, dtype, (
+        f"{node.name}: one of the values saved for its backward ({what}, shape {shape}) was "
+        f"modified by an in-place operation: it is at version {now}, expected version {saved}. "
+        "Modify a copy instead, or call the in-place op after backward."))
+
+
+def _unsaved(node, what, shape, dtype):
+    return _Missing(shape, dtype, (
+        f"{node.name}: its VJP read {what} (shape {shape}), which the primitive does not "
+        "declare in save=; add it there"))
+
+
+def _vjp_args(node, record):
+    """(y, xs) for the node's VJPs: arrays, or Tensors when the backward pass is recorded;
+    a stand-in for what was not saved or was modified in place since."""
+    out, saved, edges = node.out, node.saved, node.edges
+    if out is None:
+        y = _unsaved(node, "its output", node.shape, node.dtype)
+    elif record:
+        y = Tensor._from_node(node)
+    else:
+        y = out
+    xs = []
+    for i, x in enumerate(saved):
+        if x is None:
+            e = edges[i]
+            if e is not None:
+                x = _unsaved(node, f"input {i}", e.shape, e.dtype)
+            elif node.metas and i in node.metas:
+                x = _unsaved(node, f"input {i}", *node.metas[i])
+        elif not record and isinstance(x, Tensor):
+            x = x.data
+        xs.append(x)
+    if node.stamp != engine._inplace_ops:
+        y, xs = _guard_saved(node, y, xs)
+    return y, xs
 
 
 def _guard_saved(node, y, xs):
-    """y and xs, with a _Modified stand-in for each one modified in place since it was saved."""
-    xs = list(xs)
-    for i, x in enumerate(node.inputs):
+    """y and xs, with a stand-in for each saved value modified in place since it was saved."""
+    for i, x in enumerate(node.saved):
         if isinstance(x, Tensor) and x._version is not None:
             saved = node.versions[i] if node.versions else 0
             if x._version[0] != saved:
-                xs[i] = _Modified(node.name, f"input {i}", x.shape, x.dtype, saved, x._version[0])
+                xs[i] = _modified(node, f"input {i}", x.shape, x.dtype, saved, x._version[0])
     if node.out_version is not None:
         c, saved = node.out_version
         if c[0] != saved:
-            y = _Modified(node.name, "its output", node.out.shape, node.out.dtype, saved, c[0])
+            y = _modified(node, "its output", node.shape, node.dtype, saved, c[0])
     return y, xs
 
 
@@ -59,7 +99,8 @@ _FREED = ("{}: trying to backward through the graph a second time (or to reuse s
 
 
 def _as_root_grad(out, g, i, create_graph):
-    """Check and convert the gradient given for output `i`."""
+    """Check and convert the gradient given for output `i`: an array, or a Tensor when the
+    backward pass is recorded (a constant one where an array was given)."""
     if g is None:
         if out.data.size != 1:
             raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
@@ -69,32 +110,57 @@ def _as_root_grad(out, g, i, create_graph):
         g = g if create_graph else g.data
     else:
         g = np.asarray(g, dtype=out.dtype)
+        if create_graph:
+            g = Tensor._wrap(g)
     if g.shape != out.shape:
         raise RuntimeError(f"backward: gradient of shape {g.shape} given for output {i} "
                            f"of shape {out.shape}")
     return g
 
 
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None):
+def _needed(roots, inputs):
+    """The nodes with a path to one of `inputs` (their own nodes included), and the ids of the
+    leaves among `inputs`: the part of the graph a backward to `inputs` runs."""
+    leaves = {id(t) for t in inputs if t._node is None}
+    targets = {t._node for t in inputs if t._node is not None}
+    reached, stack = set(), [t._node for t in roots if t._node is not None]
+    while stack:
+        node = stack.pop()
+        if node not in reached:
+            reached.add(node)
+            if node.edges is None:
+                raise RuntimeError(_FREED.format(node.name))
+            stack.extend(e for e in node.edges if isinstance(e, engine.Node))
+    needed = set()
+    for node in sorted(reached, key=lambda n: n.seq):       # parents before children
+        if node in targets or any(e in needed if isinstance(e, engine.Node) else
+                                  e is not None and id(e) in leaves for e in node.edges):
+            needed.add(node)
+    return needed, leaves
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
+                 accumulate=True):
     """Backpropagate `grad_outputs` from `outputs` through the tape.
 
-    With `inputs` None, leaf gradients accumulate into `.grad`; otherwise the gradients of
-    `inputs` are returned (None where an input is unreachable) and `.grad` is untouched."""
+    With `inputs`, only the VJPs on paths to them run. With `accumulate`, leaf gradients
+    accumulate into `.grad` (of `inputs` only, where given) and None is returned; otherwise
+    the gradients of `inputs` are returned (None where an input is unreachable) and `.grad`
+    is untouched."""
     heap, pending, leaves, roots = [], {}, {}, []
 
-    def push(t, g):
-        node = t._node
-        if node is None:
-            key = id(t)
+    def push(e, g):
+        if type(e) is not engine.Node:                  # a leaf Tensor
+            key = id(e)
             if key in leaves:
                 leaves[key][1] = leaves[key][1] + g
             else:
-                leaves[key] = [t, g]
-        elif node in pending:
-            pending[node] = pending[node] + g
+                leaves[key] = [e, g]
+        elif e in pending:
+            pending[e] = pending[e] + g
         else:
-            pending[node] = g
-            heappush(heap, (-node.seq, node))
+            pending[e] = g
+            heappush(heap, (-e.seq, e))
 
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -103,14 +169,17 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             raise RuntimeError(f"backward: output {i} (shape {out.shape}) {why}")
         g = _as_root_grad(out, g, i, create_graph)
         roots.append(g)
-        push(out, g)
+        push(out._node or out, g)
 
+    needed = wanted_leaves = None
+    if inputs is not None:
+        needed, wanted_leaves = _needed(outputs, inputs)
     captured = {}
     wanted = {t._node for t in inputs if t._node is not None} if inputs else ()
     hooks = engine._hooks
     if hooks:
         t_start = perf_counter()
-    with set_grad_enabled(create_graph):
+    with set_grad_enabled(create_graph), recording(create_graph):
         while heap:
             node = heappop(heap)[1]
             g = pending.pop(node)
@@ -121,35 +190,31 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             vjps = node.vjps
             if vjps is None:
                 raise RuntimeError(_FREED.format(node.name))
-            if create_graph:
-                y = Tensor._from_node(node)
-                xs = node.inputs
-            else:
-                y = node.out
-                xs = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
-            if node.stamp != engine._inplace_ops:
-                y, xs = _guard_saved(node, y, xs)
-            for i, (x, vjp) in enumerate(zip(node.inputs, vjps)):
-                if vjp is not None and isinstance(x, Tensor) and x.requires_grad:
-                    if not hooks:
-                        gx = vjp(g, y, *xs)
-                    else:
-                        gx = _hooked_vjp(hooks, node, vjp, g, y, xs)
-                    data = x.data
-                    if gx.shape != data.shape:
-                        raise RuntimeError(
-                            f"{node.name}: VJP returned a gradient of shape {gx.shape} for input "
-                            f"{i} of shape {data.shape}")
-                    if gx.dtype is not data.dtype and gx.dtype != data.dtype:
-                        gx = ops.astype(gx, data.dtype)
-                    parent = x._node
-                    if parent is None or parent in pending:
-                        push(x, gx)
-                    else:                                   # the common case, inlined
-                        pending[parent] = gx
-                        heappush(heap, (-parent.seq, parent))
+            y, xs = _vjp_args(node, create_graph)
+            for i, e in enumerate(node.edges):
+                if e is None or vjps[i] is None:
+                    continue
+                if needed is not None and (e not in needed if type(e) is engine.Node
+                                           else id(e) not in wanted_leaves):
+                    continue
+                if not hooks:
+                    gx = vjps[i](g, y, *xs)
+                else:
+                    gx = _hooked_vjp(hooks, node, vjps[i], g, y, xs)
+                if gx.shape != e.shape:
+                    raise RuntimeError(
+                        f"{node.name}: VJP returned a gradient of shape {gx.shape} for input "
+                        f"{i} of shape {e.shape}")
+                dtype = e.dtype
+                if gx.dtype is not dtype and gx.dtype != dtype:
+                    gx = ops.astype(gx, dtype)   # recorded: higher orders see the cast
+                if type(e) is engine.Node and e not in pending:     # the common case, inlined
+                    pending[e] = gx
+                    heappush(heap, (-e.seq, e))
+                else:
+                    push(e, gx)
             if not retain_graph:
-                node.vjps = node.inputs = node.out = None
+                node.vjps = node.edges = node.saved = node.metas = node.out = None
     if hooks:
         for h in hooks:
             h.backward(perf_counter() - t_start)
@@ -159,7 +224,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             hooks = tensor_hooks.hooks_of_leaf(entry[0])
             if hooks:
                 entry[1] = tensor_hooks.run(hooks, entry[1], create_graph, Tensor._wrap)
-    if inputs is None:
+    if accumulate:
         # a .grad array must be its leaf's own: not the caller's gradient, not another leaf's,
         # not read-only (a broadcast), not a view of an array that something else holds
         owned = set(map(id, roots))
@@ -171,6 +236,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
                 owned.add(id(g))
                 g = Tensor._wrap(g)
             t.grad = g if t.grad is None else t.grad + g
+        for node, g in captured.items():                # backward(inputs=) of non-leaves
+            t = _input_of(inputs, node)
+            g = g if isinstance(g, Tensor) else Tensor._wrap(np.array(g))
+            t.grad = g if t.grad is None else t.grad + g
         return None
     result = []
     for t in inputs:
@@ -179,6 +248,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None)
             g = Tensor._wrap(g)
         result.append(g)
     return result
+
+
+def _input_of(inputs, node):
+    return next(t for t in inputs if t._node is node)
 
 
 def _hooked_vjp(hooks, node, vjp, g, y, xs):
@@ -217,7 +290,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"grad: input {i} does not require grad")
     if retain_graph is None:
         retain_graph = create_graph
-    result = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs)
+    result = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs,
+                          accumulate=False)
     for i, (t, g) in enumerate(zip(inputs, result)):
         if g is None and not allow_unused:
             raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used to compute the "

@@ -3,12 +3,12 @@ import numpy as np
 
 from .backprop import grad
 from .engine import primitive
-from .grad_mode import enable_grad, no_grad
+from .grad_mode import enable_grad, is_recording, no_grad
 from .tensor import Tensor
 
 
-@primitive
-def _checkpoint(*xs, fn=None):
+@primitive(save=("xs",))
+def _checkpoint(*xs, fn):
     """fn(*xs) run without recording; backward runs it again, recording, and differentiates
     that. Only the inputs are saved, none of fn's intermediate values."""
     with no_grad():
@@ -18,9 +18,9 @@ def _checkpoint(*xs, fn=None):
     def vjp(k):
         def gk(g, y, *xs):
             if recomputed[0] is not g:
-                record = isinstance(g, Tensor)  # create_graph: differentiate the Tensors given
-                ts = [x if record or not isinstance(x, np.ndarray) else
-                      Tensor._wrap(x, x.dtype.kind == "f") for x in xs]
+                record = is_recording()       # create_graph: differentiate the Tensors given
+                ts = [Tensor._wrap(x, not record and x.dtype.kind == "f")
+                      if isinstance(x, np.ndarray) else x for x in xs]
                 diff = [t for t in ts if isinstance(t, Tensor) and t.requires_grad]
                 with enable_grad():
                     gs = grad(fn(*ts), diff, g, create_graph=record, allow_unused=True)
@@ -29,7 +29,7 @@ def _checkpoint(*xs, fn=None):
             gx = recomputed[1][k]
             if gx is None:
                 return np.zeros(xs[k].shape, xs[k].dtype)
-            return gx if isinstance(g, Tensor) else gx.data
+            return gx if is_recording() else gx.data
         return gk
     return y, tuple(vjp(k) for k in range(len(xs)))
 

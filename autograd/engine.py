@@ -1,12 +1,14 @@
 """The tape: primitives record nodes (backprop.py runs their VJPs in reverse recording order),
 and version counters note in-place modifications of what the nodes saved.
 
-A node is owned by the tensor it produced and by the nodes that consumed that tensor, so a
-graph lives exactly as long as some tensor needs it. There is no global list.
+A node holds an edge per input (the node that produced it, the leaf Tensor itself, or None
+when no gradient flows there) and only the values its primitive declared with `save=`. It is
+owned by the tensor it produced and by the nodes that consumed that tensor, so a graph lives
+exactly as long as some tensor needs it, and a value no VJP reads is freed with its tensor.
+There is no global list.
 """
 import inspect
 import itertools
-import sys
 from time import perf_counter
 
 import numpy as np
@@ -30,24 +32,57 @@ def remove_hook(hook):
     _hooks = tuple(h for h in _hooks if h is not hook)
 
 
-class Node:
-    """One recorded primitive call: the inputs it was given, its output array, and one VJP per
-    positional input. `seq` is its position on the tape; reverse seq order is topological."""
-    __slots__ = ("name", "vjps", "inputs", "out", "seq", "stamp", "versions", "out_version",
-                 "trace", "hooks")
+class Spec:
+    """What a primitive's VJPs read: `inputs`, one flag per input (the last one standing for
+    every further input of a *xs primitive), and `y`, its output."""
+    __slots__ = ("names", "inputs", "y")
 
-    def __init__(self, name, vjps, inputs, out):
+    def __init__(self, names, save):
+        self.names = names
+        self.inputs = tuple(n in save for n in names)
+        self.y = "y" in save
+
+
+class Node:
+    """One recorded primitive call. `edges[i]` is where the gradient of input i goes: the node
+    that produced it, the leaf Tensor, or None. `saved[i]` is input i where the VJPs read it,
+    else None; `out` is the output array where they read it, else None. `seq` is the node's
+    position on the tape; reverse seq order is topological."""
+    __slots__ = ("name", "vjps", "edges", "saved", "metas", "out", "shape", "dtype", "seq",
+                 "stamp", "versions", "out_version", "trace", "hooks")
+
+    def __init__(self, name, vjps, args, y, spec):
         self.name = name
         self.vjps = vjps
-        self.inputs = inputs
-        self.out = out
+        keep = spec.inputs
+        last = len(keep) - 1
+        edges, saved, metas = [], [], None
+        for i, a in enumerate(args):
+            kept = keep[i if i < last else last]
+            if isinstance(a, Tensor):
+                edge = (a._node or a) if a.requires_grad else None
+                data = a.data
+            else:
+                edge = None
+                data = a if isinstance(a, np.ndarray) else None   # a scalar costs nothing
+            if kept or data is None:
+                saved.append(a)
+            else:
+                saved.append(None)
+                if edge is None:            # no edge to read the shape from at backward time
+                    metas = metas or {}
+                    metas[i] = (data.shape, data.dtype)
+            edges.append(edge)
+        self.edges, self.saved, self.metas = edges, saved, metas
+        self.out = y if spec.y else None
+        self.shape, self.dtype = y.shape, y.dtype
         self.seq = next(_seq)
         self.stamp = _inplace_ops
-        # versions of the inputs as saved; None stands for all 0 (no in-place op ever ran)
+        # versions of the saved inputs; None stands for all 0 (no in-place op ever ran)
         self.versions = tuple(
             x._version[0] if isinstance(x, Tensor) and x._version is not None else 0
-            for x in inputs) if _inplace_ops else None
-        self.out_version = None     # (counter, version) once the output has a version counter
+            for x in saved) if _inplace_ops else None
+        self.out_version = None     # (counter, version) once a saved output has a counter
         self.trace = None           # where the op was called, under detect_anomaly
         self.hooks = None           # hooks registered on the output (autograd.hooks)
 
@@ -55,24 +90,28 @@ class Node:
         return f"<{self.name} node #{self.seq}>"
 
 
-def primitive(fwd):
-    """Make `fwd(*inputs, *static) -> (out_array, vjps)` a differentiable op.
+def primitive(fwd=None, *, save, static=()):
+    """Make `fwd(*inputs, *settings) -> (out_array, vjps)` a differentiable op.
 
-    The parameters of `fwd` without a default are its differentiable inputs (all positional
-    arguments if it takes *xs); parameters with a default are static settings. `vjps` holds one
-    entry per input: None where that input is not differentiable, else `vjp(g, y, *xs)`
-    returning the gradient for that input, shaped like it. `y` is the output and `xs` are the
-    inputs: arrays when the backward pass is not recorded, Tensors when it is
-    (create_graph=True), so VJPs written with operators and ops give derivatives of any order.
+    The positional parameters of `fwd` are its inputs (all positional arguments if it takes
+    *xs), except those named in `static`; those and the keyword-only parameters are settings,
+    never differentiated. An input has no default, so a forgotten argument is a TypeError.
+
+    `save` names what the VJPs read: input parameter names and "y" for the output; the node
+    keeps only those (and scalar settings passed as inputs, which cost nothing). `vjps` holds one entry per input: None where that input is not
+    differentiable, else `vjp(g, y, *xs) -> gx` shaped like that input. A value not saved
+    reaches the VJP as a stand-in with only shape, dtype and ndim. When the backward pass is
+    not recorded, g, y and xs are arrays; when it is (create_graph, `recording()` true) g and y
+    are Tensors and saved inputs are what the op was called with, so VJPs written with ops give
+    derivatives of any order.
 
     Called with no Tensor input, the op is plain NumPy and returns an array.
     """
+    if fwd is None:
+        return lambda f: primitive(f, save=save, static=static)
     name = fwd.__name__.lstrip("_")     # a private primitive behind a public function
-    params = inspect.signature(fwd).parameters.values()
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        n = sys.maxsize
-    else:
-        n = len([p for p in params if p.default is p.empty and p.kind is not p.KEYWORD_ONLY])
+    names, n = _inputs(name, fwd, save, static)
+    spec = Spec(names, save)
 
     def op(*args, **kwargs):
         hooks = _hooks
@@ -99,14 +138,7 @@ def primitive(fwd):
                 y, vjps = fwd(*datas, *static, **kwargs)
                 t_fwd = perf_counter() - t_fwd
         except (ValueError, TypeError, IndexError) as e:
-            if str(e).startswith(name + ":"):
-                raise
-            try:                        # the same error, named after the op
-                named = type(e)(f"{name}: {e}")
-            except TypeError:           # a subclass that takes more than a message
-                named = TypeError(f"{name}: {e}") if isinstance(e, TypeError) else \
-                    (IndexError if isinstance(e, IndexError) else ValueError)(f"{name}: {e}")
-            raise named from e
+            raise _named(name, e) from e
         if wrap:
             t = Tensor.__new__(Tensor)
             t.data = y = y if type(y) is np.ndarray else np.asarray(y)
@@ -114,7 +146,7 @@ def primitive(fwd):
             t._version = None
             if record and getattr(_state, "enabled", True) and y.dtype.kind in "fc":
                 t.requires_grad = True
-                t._node = Node(name, vjps, args, y)
+                t._node = Node(name, vjps, args, y, spec)
             else:
                 t.requires_grad = False
                 t._node = None
@@ -130,14 +162,56 @@ def primitive(fwd):
     op.__doc__ = fwd.__doc__
     op.__module__ = fwd.__module__
     op.__wrapped__ = fwd
+    op.spec = spec
     PRIMITIVES[name] = op
     return op
+
+
+def _inputs(name, fwd, save, static):
+    """The names of `fwd`'s inputs and their count (unbounded for *xs), with the contract
+    checked: inputs have no defaults, static settings follow them, `save` names only inputs
+    and "y"."""
+    params = list(inspect.signature(fwd).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    variadic = [p.name for p in params if p.kind is p.VAR_POSITIONAL]
+    missing = set(static) - {p.name for p in positional}
+    if missing:
+        raise TypeError(f"primitive {name}: static={tuple(static)} names {sorted(missing)}, "
+                        "which are not positional parameters")
+    names = [p.name for p in positional if p.name not in static]
+    if [p.name for p in positional[:len(names)]] != names:
+        raise TypeError(f"primitive {name}: static settings {tuple(static)} must follow the "
+                        "inputs")
+    defaulted = [p.name for p in positional[:len(names)] if p.default is not p.empty]
+    if defaulted:
+        raise TypeError(f"primitive {name}: inputs {defaulted} have defaults; declare settings "
+                        "in static= or make them keyword-only")
+    if variadic and names:
+        raise TypeError(f"primitive {name}: *{variadic[0]} must be its only inputs")
+    names = names or variadic
+    unknown = set(save) - set(names) - {"y"}
+    if unknown or isinstance(save, str):
+        raise TypeError(f"primitive {name}: save={save!r} must be a tuple of names among "
+                        f"{names + ['y']}")
+    return tuple(names), len(names) if not variadic else None
+
+
+def _named(name, e):
+    """The error `e` raised inside op `name`, with a message that starts with the name."""
+    if str(e).startswith(name + ":"):
+        return e
+    try:
+        return type(e)(f"{name}: {e}")
+    except TypeError:                   # a subclass that takes more than a message
+        cls = TypeError if isinstance(e, TypeError) else \
+            IndexError if isinstance(e, IndexError) else ValueError
+        return cls(f"{name}: {e}")
 
 
 def _split_static(name, n, args):
     """Split positional arguments into the differentiable inputs and static settings given
     positionally. A static setting may be a Tensor that does not require grad."""
-    if n == sys.maxsize:
+    if n is None:
         return args, ()
     if len(args) < n:
         raise TypeError(f"{name}: expected {n} positional inputs, got {len(args)}")
@@ -155,11 +229,12 @@ def _split_static(name, n, args):
 
 def version_counter(t):
     """The version counter of `t`, shared with the tensors whose data are views of the same
-    array; made on first need, and then also watched by the node that produced `t`."""
+    array; made on first need, and then also watched by the node that produced `t` if that
+    node saved its output."""
     c = t._version
     if c is None:
         c = t._version = [0]
-        if t._node is not None:
+        if t._node is not None and t._node.out is not None:
             t._node.out_version = (c, 0)
     return c
 
@@ -170,7 +245,7 @@ def _share_version(t, args):
     for a in args:
         if isinstance(a, Tensor) and (a.data is root or a.data.base is root):
             c = t._version = version_counter(a)
-            if t._node is not None:
+            if t._node is not None and t._node.out is not None:
                 t._node.out_version = (c, c[0])
             return
 

@@ -57,3 +57,23 @@ class set_grad_enabled(_GradMode):
     def __call__(self, fn):
         _state.enabled = self.prev          # used as a decorator: undo the eager switch
         return super().__call__(fn)
+
+
+def is_recording():
+    """True while the engine runs VJPs for a backward pass that is itself recorded
+    (create_graph=True). A VJP with a fused NumPy path takes it only when this is false."""
+    return getattr(_state, "recording", False)
+
+
+class recording:
+    """The engine's switch for `is_recording` around one backward pass (nests)."""
+
+    def __init__(self, on):
+        self.on = on
+
+    def __enter__(self):
+        self.prev = is_recording()
+        _state.recording = self.on
+
+    def __exit__(self, *exc):
+        _state.recording = self.prev

@@ -124,11 +124,20 @@ class Tensor(TensorMethods):
         self.requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's .grad (torch.Tensor.backward)."""
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's .grad (torch.Tensor.backward); with
+        `inputs` (a Tensor or a sequence), only into theirs, running only the VJPs on paths
+        to them."""
         if retain_graph is None:
             retain_graph = create_graph
-        backprop.run_backward([self], [gradient], retain_graph, create_graph)
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs:
+                raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty")
+            for i, t in enumerate(inputs):
+                if not isinstance(t, Tensor) or not t.requires_grad:
+                    raise RuntimeError(f"backward: input {i} does not require grad")
+        backprop.run_backward([self], [gradient], retain_graph, create_graph, inputs)
 
     # ---- conversion ---------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
@@ -234,7 +243,7 @@ class Tensor(TensorMethods):
         if recording:                  # the op's inputs keep the value from before the write
             src = Tensor._wrap(self.data.copy(), self.requires_grad)
             src._node = self._node
-            if self._node is not None:
+            if self._node is not None and self._node.out is not None:
                 self._node.out, self._node.out_version = src.data, None
         with set_grad_enabled(recording):
             result = op(src, *args, **kwargs)
@@ -248,7 +257,7 @@ class Tensor(TensorMethods):
         if recording:
             self._node, self.requires_grad = result._node, True
         engine.bump_version(self)
-        if recording:
+        if recording and self._node.out is not None:       # it saved the array now written
             self._node.out, self._node.out_version = self.data, (self._version, self._version[0])
         return self
 

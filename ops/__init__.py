@@ -27,4 +27,3 @@ from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d)
 from .recurrent import recurrence
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
-from ._util import unbroadcast

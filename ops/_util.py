@@ -2,19 +2,6 @@
 import numpy as np
 
 
-
-def unbroadcast(g, shape_):
-    """Sum `g` down to `shape_`: the VJP of NumPy broadcasting."""
-    if g.shape == shape_:
-        return g
-    lead = g.ndim - len(shape_)
-    ones = tuple(lead + i for i, n in enumerate(shape_) if n == 1 and g.shape[lead + i] != 1)
-    if not lead:
-        return reduce.sum(g, ones, True)                   # one call: keepdim gives shape_
-    g = reduce.sum(g, tuple(range(lead)) + ones)
-    return g if not ones else shape.reshape(g, shape_)     # (shape_ without its 1s) -> shape_
-
-
 def normalize_dims(dim, ndim, op):
     """`dim` (None, int or sequence) as a sorted tuple of non-negative axes, checked. A 0-d
     tensor accepts dim 0 or -1, as in PyTorch, and has no axes to reduce."""
@@ -44,5 +31,3 @@ def normalize_dim(dim, ndim, op):
         raise IndexError(f"{op}: dimension {dim} out of range for a tensor of {ndim} dims")
     return dim % ndim
 
-
-from . import reduce, shape   # noqa: E402  (they import normalize_dims from here)

@@ -8,8 +8,7 @@ import math
 
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
+from autograd.extend import plain, primitive, reuse
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
@@ -22,18 +21,12 @@ _SQRT_2_PI = math.sqrt(2 / math.pi)
 _GELU_TANH_C = 0.044715
 
 
-def _recorded(x, saved, recompute):
-    """`saved` (computed by the forward from arrays) when the backward pass is not recorded;
-    `recompute(x)`, built from differentiable ops, when it is (x is then a Tensor)."""
-    return recompute(x) if isinstance(x, Tensor) else saved
-
-
-@primitive
+@primitive(save=("x",))
 def erf(x):                                             # d erf = 2 / sqrt(pi) exp(-x^2)
     return _erf_kernel(x), (lambda g, y, x: g * (2 / math.sqrt(math.pi)) * ew.exp(-(x * x)),)
 
 
-@primitive
+@primitive(save=(), static=("min_val", "max_val"))
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """Clip to [min_val, max_val]; gradient 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
@@ -47,13 +40,13 @@ def relu6(x):
     return hardtanh(x, 0.0, 6.0)
 
 
-@primitive
+@primitive(save=("x", "y"), static=("alpha", "scale"))
 def elu(x, alpha=1.0, scale=1.0):
     """scale * (x if x > 0 else alpha (e^x - 1)); never overflows for large x."""
     neg = np.expm1(np.minimum(x, 0)) * (alpha * scale)
     y = np.where(np.greater(x, 0), np.multiply(x, scale), neg).astype(np.result_type(x), copy=False)
     # d/dx = scale for x > 0, scale alpha e^x = y + scale alpha otherwise
-    return y, (lambda g, y, x: ew.where(_plain(x) > 0, g * scale, g * (y + alpha * scale)),)
+    return y, (lambda g, y, x: ew.where(plain(x) > 0, g * scale, g * (y + alpha * scale)),)
 
 
 def selu(x):
@@ -69,7 +62,7 @@ def _gelu_tanh_inner(x):                                # tanh(sqrt(2/pi) (x + c
     return ew.tanh((x + _GELU_TANH_C * x * x * x) * _SQRT_2_PI)
 
 
-@primitive
+@primitive(save=("x",), static=("approximate",))
 def gelu(x, approximate="none"):
     """x Phi(x) ("none", exact, via erf) or its tanh approximation ("tanh"), as PyTorch."""
     if approximate == "none":
@@ -77,25 +70,25 @@ def gelu(x, approximate="none"):
 
         def vjp(g, y, x):                               # d x Phi(x) = Phi(x) + x phi(x)
             pdf = ew.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
-            return g * (_recorded(x, cdf, _normal_cdf) + x * pdf)
+            return g * (reuse(cdf, _normal_cdf, x) + x * pdf)
         return (x * cdf).astype(np.result_type(x), copy=False), (vjp,)
     if approximate == "tanh":
         t = _gelu_tanh_inner(x)
 
         def vjp(g, y, x):                               # d/dx 0.5 x (1 + t), t = tanh(u(x))
-            t_ = _recorded(x, t, _gelu_tanh_inner)
+            t_ = reuse(t, _gelu_tanh_inner, x)
             du = (1 + 3 * _GELU_TANH_C * x * x) * _SQRT_2_PI
             return g * ((t_ + 1) * 0.5 + x * 0.5 * (1 - t_ * t_) * du)
         return (x * 0.5 * (1 + t)).astype(np.result_type(x), copy=False), (vjp,)
     raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-@primitive
+@primitive(save=("x",))
 def silu(x):                                            # x sigmoid(x)
     s = ew.sigmoid(x)
 
     def vjp(g, y, x):                                   # d x s(x) = s (1 + x (1 - s))
-        s_ = _recorded(x, s, ew.sigmoid)
+        s_ = reuse(s, ew.sigmoid, x)
         return g * (s_ * (1 + x * (1 - s_)))
     return x * s, (vjp,)
 
@@ -113,7 +106,7 @@ def prelu(x, weight):
         weight = sh.reshape(weight, (n,) + (1,) * (len(shape) - 2))     # (C,) -> (C, 1, ...)
     elif n == 1:
         weight = sh.reshape(weight, ())                                 # (1,) -> ()
-    return ew.where(_plain(x) > 0, x, x * weight)
+    return ew.where(plain(x) > 0, x, x * weight)
 
 
 def axis_sum(a, axis):
@@ -159,7 +152,7 @@ def times_rows(a, c, out=None):
     return out
 
 
-@primitive
+@primitive(save=("y",), static=("dim",))
 def softmax(x, dim=-1):
     """exp(x) / sum(exp(x), dim), shifted by the maximum: never overflows."""
     e, _, s = exp_shifted(x, dim, "softmax")
@@ -169,7 +162,7 @@ def softmax(x, dim=-1):
     return y, (lambda g, y, x: y * (g - reduce.sum(g * y, dim, True)),)
 
 
-@primitive
+@primitive(save=("y",), static=("dim",))
 def log_softmax(x, dim=-1):
     """x - logsumexp(x, dim), shifted by the maximum: finite for logits of +-1e4."""
     _, m, s = exp_shifted(x, dim, "log_softmax")

@@ -9,7 +9,7 @@ gradient reaches only those. Indices equal to padding_idx are left out of every 
 """
 import numpy as np
 
-from autograd.tensor import _plain
+from autograd.extend import plain
 from . import elementwise as ew
 from .index import gather, index_put_add
 from .sparse import embedding
@@ -17,7 +17,7 @@ from .sparse import embedding
 
 def _bags(input, offsets, include_last_offset):
     """(flat indices, bag of each, number of bags), checked."""
-    idx = np.asarray(_plain(input))
+    idx = np.asarray(plain(input))
     if idx.ndim == 2:
         if offsets is not None:
             raise ValueError("embedding_bag: offsets must be None for a 2-D input (each row is "
@@ -26,7 +26,7 @@ def _bags(input, offsets, include_last_offset):
     if idx.ndim != 1 or offsets is None:
         raise ValueError(f"embedding_bag: expected a 2-D input, or a 1-D input with offsets, "
                          f"got input of shape {idx.shape} and offsets {offsets is not None}")
-    starts = np.asarray(_plain(offsets)).astype(np.int64)
+    starts = np.asarray(plain(offsets)).astype(np.int64)
     if include_last_offset:
         if starts.size == 0 or starts[-1] != idx.size:
             raise ValueError(f"embedding_bag: with include_last_offset, the last offset must "
@@ -66,14 +66,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     total = index_put_add(rows, shape=(n_bags, d), index=(bag,))
     if mode == "sum":
         return total
-    count = np.bincount(bag, minlength=n_bags).astype(np.result_type(_plain(weight)))
+    count = np.bincount(bag, minlength=n_bags).astype(np.result_type(plain(weight)))
     return total / np.maximum(count, 1)[:, None]
 
 
 def _bag_max(rows, bag, n_bags, d):
     """Each bag's elementwise max of its rows (zeros for an empty bag), by gathering the
     winning rows (the first, on ties): the gradient goes to them alone."""
-    r = np.asarray(_plain(rows))
+    r = np.asarray(plain(rows))
     if not r.size:
         return index_put_add(rows, shape=(n_bags, d), index=(bag,))     # all bags empty
     filled = np.bincount(bag, minlength=n_bags) > 0

@@ -20,7 +20,7 @@ import collections
 
 import numpy as np
 
-from autograd.engine import primitive
+from autograd.extend import primitive
 from . import reduce
 from . import shape as sh
 from ._kernels import col2im, im2col
@@ -127,8 +127,8 @@ def _bias_vjp(g, y, x, w, b):                               # d/db: sum g over a
     return reduce.sum(g, (0, 2, 3))
 
 
-@primitive
-def _conv2d(x, w, b, geom=None, out_hw=None):
+@primitive(save=("x", "w"))
+def _conv2d(x, w, b, *, geom, out_hw):
     """x (N, C, H, W) correlated with w (C_out, C/groups, kh, kw), plus b (C_out,) or None,
     giving (N, C_out, *out_hw)."""
     y = _add_bias(_correlate(x, w, geom, out_hw), b)
@@ -137,8 +137,8 @@ def _conv2d(x, w, b, geom=None, out_hw=None):
                _bias_vjp)
 
 
-@primitive
-def _conv_transpose2d(x, w, b, geom=None, out_hw=None):
+@primitive(save=("x", "w"))
+def _conv_transpose2d(x, w, b, *, geom, out_hw):
     """The adjoint of conv2d in its input: x (N, C_in, Hi, Wi) scattered through the windows of
     w (C_in, C_out/groups, kh, kw), plus b (C_out,) or None, giving (N, C_out, *out_hw)."""
     y = _add_bias(_scatter(x, w, geom, out_hw), b)
@@ -148,8 +148,8 @@ def _conv_transpose2d(x, w, b, geom=None, out_hw=None):
                _bias_vjp)
 
 
-@primitive
-def _conv2d_weight(x, g, geom=None, k_hw=None):
+@primitive(save=("x", "g"))
+def _conv2d_weight(x, g, *, geom, k_hw):
     """The adjoint of conv2d in its weight: the windows of x (N, C, H, W) correlated with
     g (N, C_out, Ho, Wo), giving (C_out, C/groups, *k_hw) (torch.nn.grad.conv2d_weight)."""
     # bilinear: <G, conv2d_weight(x, g)> = <g, conv2d(x, G)> = <x, conv_transpose2d(g, G)>

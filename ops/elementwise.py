@@ -9,41 +9,39 @@ import numbers
 
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
-from ._util import unbroadcast
+from autograd.extend import primitive, unbroadcast, plain, is_tensor, wrap, like
 
 
-@primitive
+@primitive(save=())
 def add(a, b):
     return np.add(a, b), (lambda g, y, a, b: unbroadcast(g, a.shape),
                           lambda g, y, a, b: unbroadcast(g, b.shape))
 
 
-@primitive
+@primitive(save=())
 def sub(a, b):
     return np.subtract(a, b), (lambda g, y, a, b: unbroadcast(g, a.shape),
                                lambda g, y, a, b: unbroadcast(-g, b.shape))
 
 
-@primitive
+@primitive(save=("a", "b"))
 def mul(a, b):                                          # d(ab) = b da + a db
     return np.multiply(a, b), (lambda g, y, a, b: unbroadcast(g * b, a.shape),
                                lambda g, y, a, b: unbroadcast(g * a, b.shape))
 
 
-@primitive
+@primitive(save=("b", "y"))
 def div(a, b):                                          # d(a/b) = da/b - (a/b) db/b
     return np.true_divide(a, b), (lambda g, y, a, b: unbroadcast(g / b, a.shape),
                                   lambda g, y, a, b: unbroadcast(-g * y / b, b.shape))
 
 
-@primitive
+@primitive(save=())
 def neg(x):
     return np.negative(x), (lambda g, y, x: -g,)
 
 
-@primitive
+@primitive(save=("a", "b", "y"))
 def pow(a, b):
     """a ** b, for a Tensor or scalar exponent b. At a == 0 the gradients are finite: d/da is
     taken as 0 where b < 1 (so sqrt-like powers behave like sqrt), d/db as 0."""
@@ -59,71 +57,71 @@ def _pow_base_vjp(g, y, a, b):          # d a^b / da = b a^(b-1)
     return unbroadcast(where(pole, 0, g * b * where(pole, 1, a) ** (b - 1)), a.shape)
 
 
-@primitive
+@primitive(save=("a", "b"))
 def remainder(a, b):
     """a mod b with the sign of b (Python's %). d/da = 1, d/db = -floor(a / b)."""
     return np.remainder(a, b), (
         lambda g, y, a, b: unbroadcast(g, a.shape),
-        lambda g, y, a, b: unbroadcast(-g * np.floor_divide(_plain(a), _plain(b)), b.shape))
+        lambda g, y, a, b: unbroadcast(-g * np.floor_divide(plain(a), plain(b)), b.shape))
 
 
 def floor_divide(a, b):
     """a // b. Piecewise constant, so never differentiable: the result does not require grad."""
-    y = np.floor_divide(_plain(a), _plain(b))
-    return Tensor._wrap(y) if isinstance(a, Tensor) or isinstance(b, Tensor) else y
+    y = np.floor_divide(plain(a), plain(b))
+    return wrap(y) if is_tensor(a) or is_tensor(b) else y
 
 
-@primitive
+@primitive(save=("y",))
 def exp(x):
     return np.exp(x), (lambda g, y, x: g * y,)          # d e^x = e^x
 
 
-@primitive
+@primitive(save=("x",))
 def log(x):
     return np.log(x), (lambda g, y, x: g / x,)
 
 
-@primitive
+@primitive(save=("x",))
 def log1p(x):
     return np.log1p(x), (lambda g, y, x: g / (1 + x),)
 
 
-@primitive
+@primitive(save=("y",))
 def expm1(x):
     return np.expm1(x), (lambda g, y, x: g * (y + 1),)    # d (e^x - 1) = e^x
 
 
-@primitive
+@primitive(save=("x",))
 def sin(x):
     return np.sin(x), (lambda g, y, x: g * cos(x),)
 
 
-@primitive
+@primitive(save=("x",))
 def cos(x):
     return np.cos(x), (lambda g, y, x: -g * sin(x),)
 
 
-@primitive
+@primitive(save=("y",))
 def sqrt(x):                                            # d sqrt x = 1 / (2 sqrt x); 0 at x = 0
     return np.sqrt(x), (lambda g, y, x: g / (2 * where(y == 0, np.inf, y)),)
 
 
-@primitive
+@primitive(save=("x",))
 def abs(x):                                             # d|x| = sign(x), 0 at 0
     return np.abs(x), (lambda g, y, x: g * sign(x),)
 
 
-@primitive
+@primitive(save=())
 def sign(x):                                            # piecewise constant: zero gradient
     return np.sign(x), (lambda g, y, x: zeros_like(g),)
 
 
-@primitive
+@primitive(save=("y",))
 def tanh(x):                                            # d tanh = 1 - tanh^2
     return np.tanh(x), (lambda g, y, x: g * (1 - y * y),)
 
 
-@primitive
+@primitive(save=("y",))
 def sigmoid(x):                                         # d s = s (1 - s)
     y = np.negative(x)
     with np.errstate(over="ignore"):                    # exp(1000) = inf: 1 / (1 + inf) = 0
@@ -132,18 +130,18 @@ def sigmoid(x):                                         # d s = s (1 - s)
     return np.reciprocal(y, out=y), (lambda g, y, x: g * y * (1 - y),)
 
 
-@primitive
+@primitive(save=("y",))
 def relu(x):                                            # relu'(0) = 0
     return np.maximum(x, 0), (lambda g, y, x: g * (y > 0),)
 
 
-@primitive
+@primitive(save=("x",), static=("negative_slope",))
 def leaky_relu(x, negative_slope=0.01):
     y = np.where(np.greater(x, 0), x, x * negative_slope)
     return y, (lambda g, y, x: where(x > 0, g, g * negative_slope),)
 
 
-@primitive
+@primitive(save=("x",), static=("beta", "threshold"))
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
     bx = np.multiply(x, beta)
@@ -156,19 +154,19 @@ def _tie_split(g, a, b):
     return where(a == b, g * 0.5, g * (a > b))
 
 
-@primitive
+@primitive(save=("a", "b"))
 def maximum(a, b):
     return np.maximum(a, b), (lambda g, y, a, b: unbroadcast(_tie_split(g, a, b), a.shape),
                               lambda g, y, a, b: unbroadcast(_tie_split(g, b, a), b.shape))
 
 
-@primitive
+@primitive(save=("a", "b"))
 def minimum(a, b):
     return np.minimum(a, b), (lambda g, y, a, b: unbroadcast(_tie_split(g, b, a), a.shape),
                               lambda g, y, a, b: unbroadcast(_tie_split(g, a, b), b.shape))
 
 
-@primitive
+@primitive(save=(), static=("min", "max"))
 def clamp(x, min=None, max=None):
     """Clip to [min, max] (either may be None; scalars or arrays, not differentiated)."""
     if min is None and max is None:
@@ -180,7 +178,7 @@ def clamp(x, min=None, max=None):
 clip = clamp
 
 
-@primitive
+@primitive(save=())
 def where(condition, a, b):
     """a where condition, else b (broadcast). The condition is not differentiable."""
     cond = np.asarray(condition, dtype=bool)
@@ -189,7 +187,7 @@ def where(condition, a, b):
                                   lambda g, y, c, a, b: unbroadcast(where(cond, 0, g), b.shape))
 
 
-@primitive
+@primitive(save=(), static=("dtype",))
 def astype(x, dtype=np.float32):
     """Cast to `dtype`; the gradient is cast back. Casts to non-float dtypes are not recorded."""
     return x.astype(dtype, copy=False), (lambda g, y, x: astype(g, x.dtype),)
@@ -197,5 +195,5 @@ def astype(x, dtype=np.float32):
 
 def zeros_like(x):
     """Zeros shaped like `x`, never requiring grad."""
-    z = np.zeros_like(_plain(x))
-    return Tensor._wrap(z) if isinstance(x, Tensor) else z
+    z = np.zeros_like(plain(x))
+    return like(x, z)

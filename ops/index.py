@@ -3,9 +3,8 @@
 accumulate their gradients."""
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import _plain
-from ._util import normalize_dim, unbroadcast
+from autograd.extend import primitive, unbroadcast, plain
+from ._util import normalize_dim
 
 
 def _index(index):
@@ -13,7 +12,7 @@ def _index(index):
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for i in items:
-        i = _plain(i)
+        i = plain(i)
         if isinstance(i, list):
             i = np.asarray(i) if i else np.empty(0, np.intp)      # [] selects nothing
         if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
@@ -28,16 +27,16 @@ def _hits_once(index):
     return not any(isinstance(i, np.ndarray) and i.dtype != np.bool_ for i in index)
 
 
-@primitive
-def getitem(x, index=()):
+@primitive(save=(), static=("index",))
+def getitem(x, index):
     """x[index], with NumPy's basic, advanced and boolean indexing."""
     index = _index(index)
     y = np.asarray(x)[index]
     return y, (lambda g, y, x: index_put_add(g, shape=x.shape, index=index),)
 
 
-@primitive
-def index_put_add(g, shape=(), index=()):
+@primitive(save=(), static=("shape", "index"))
+def index_put_add(g, shape, index):
     """zeros(shape) with g added at `index` (repeats accumulate): the adjoint of getitem."""
     index = _index(index)
     z = np.zeros(shape, dtype=np.result_type(g))
@@ -48,8 +47,8 @@ def index_put_add(g, shape=(), index=()):
     return z, (lambda gg, y, g: getitem(gg, index),)
 
 
-@primitive
-def index_put(x, v, index=()):
+@primitive(save=(), static=("index",))
+def index_put(x, v, index):
     """A copy of x with x[index] = v (v broadcast to the indexed shape): `x[index] = v` on a
     Tensor records this. Where an integer index repeats, the last write wins (as in NumPy)."""
     index = _index(index)
@@ -71,7 +70,7 @@ def _check_index(op, x_shape, dim, index, src_shape=None):
     """The index array and `dim` as a non-negative axis, checked as PyTorch does: an integer
     index with the input's number of dims and no negative entries, no longer than the input
     outside `dim` (and than `src` everywhere)."""
-    index = np.asarray(_plain(index))
+    index = np.asarray(plain(index))
     if index.dtype.kind not in "iu":
         raise IndexError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
     if index.ndim != len(x_shape):
@@ -90,8 +89,8 @@ def _check_index(op, x_shape, dim, index, src_shape=None):
     return index, axis
 
 
-@primitive
-def _gather(x, dim=0, index=None):
+@primitive(save=())
+def _gather(x, *, dim, index):
     index, axis = _check_index("gather", np.shape(x), dim, index)
     where = _along(index, axis)
     # d gather = scatter_add of g into zeros at the same places
@@ -104,8 +103,8 @@ def gather(x, dim, index):
     return _gather(x, dim=dim, index=index)
 
 
-@primitive
-def _scatter_add(x, src, dim=0, index=None):
+@primitive(save=())
+def _scatter_add(x, src, *, dim, index):
     index, axis = _check_index("scatter_add", np.shape(x), dim, index, np.shape(src))
     where = _along(index, axis)
     y = np.array(x, copy=True)

@@ -3,8 +3,7 @@ import math
 
 import numpy as np
 
-from autograd.engine import primitive
-from ._util import unbroadcast
+from autograd.extend import primitive, unbroadcast
 from . import shape as sh
 
 
@@ -12,7 +11,7 @@ def _mT(x):
     return sh.transpose(x, -1, -2)
 
 
-@primitive
+@primitive(save=("a", "b"))
 def _matmul(a, b):
     """(..., n, k) @ (..., k, m) -> (..., n, m), batch dims broadcast."""
     try:
@@ -95,8 +94,8 @@ def _sizes(ins, xs):
     return sizes
 
 
-@primitive
-def _einsum(*xs, subscripts=""):
+@primitive(save=("xs",))
+def _einsum(*xs, subscripts):
     ins, out = _parse(subscripts, len(xs))
     sizes = _sizes(ins, xs)
     # NumPy's BLAS path costs ~10 us to plan; its C loop is faster below ~32k multiply-adds

@@ -11,13 +11,11 @@ import warnings
 
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
+from autograd.extend import plain, primitive, recording, reuse
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from .activation import (_recorded, axis_sum, exp_shifted, log_softmax,
-                         softmax, times_rows)
+from .activation import axis_sum, exp_shifted, log_softmax, softmax, times_rows
 from .index import index_put_add
 
 
@@ -101,7 +99,7 @@ def _class_targets(x, target, w, ignore_index, axis):
 def _minus_at(base, v, idx, shape):
     """base - (v placed at the positions `idx`, zeros elsewhere); base None means zeros. The
     positions are distinct, so on arrays this is one in-place fancy-index update."""
-    if isinstance(v, Tensor) or isinstance(base, Tensor):
+    if recording():
         s = index_put_add(v, shape=shape, index=idx)
         return -s if base is None else base - s
     out = np.zeros(shape, np.result_type(v)) if base is None else base
@@ -115,9 +113,9 @@ def _smoothed(t, eps, n, w):
     return q if w is None else q * w
 
 
-@primitive
-def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
-                   label_smoothing=0.0):
+@primitive(save=("x", "target"),
+           static=("weight", "ignore_index", "reduction", "label_smoothing"))
+def _cross_entropy(x, target, weight, ignore_index, reduction, label_smoothing):
     axis = _class_axis(x, reduction, label_smoothing)
     n, eps = x.shape[axis], label_smoothing
     w = _class_weight(weight, x, axis)
@@ -143,9 +141,9 @@ def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
 
     def gx(g, y, x, t):                                 # d/dx = g (softmax sum(q) - q)
         gi = _per_sample(g, reduction, denom, kshape)
-        q_ = _recorded(t, q, lambda t: _smoothed(t, eps, n, w)) if probs else None
-        sq_ = reduce.sum(q_, axis, True) if isinstance(t, Tensor) and probs else sq
-        if isinstance(x, Tensor):
+        q_ = reuse(q, _smoothed, t, eps, n, w) if probs else None
+        sq_ = reduce.sum(q_, axis, True) if recording() and probs else sq
+        if recording():
             r = softmax(x, axis) * (gi * sq_)
         else:                                           # e / s: the softmax, normalized here
             r = times_rows(e, gi * sq_ / s)
@@ -156,7 +154,7 @@ def _cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
 
     def gt(g, y, x, t):                                 # d/dq = -g log softmax(x)
         gi = _per_sample(g, reduction, denom, kshape)
-        lp = log_softmax(x, axis) if isinstance(x, Tensor) else x - (m + log_s)
+        lp = log_softmax(x, axis) if recording() else x - (m + log_s)
         return -(gi * (1 - eps)) * (lp if w is None else lp * w)
     out = _reduce_fused(np.squeeze(loss, axis), reduction, denom)
     return out, (gx, gt if probs else None)
@@ -172,8 +170,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     return _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
 
 
-@primitive
-def _nll_loss(x, target, weight=None, ignore_index=-100, reduction="mean"):
+@primitive(save=(), static=("weight", "ignore_index", "reduction"))
+def _nll_loss(x, target, weight, ignore_index, reduction):
     axis = _class_axis(x, reduction)
     idx, wt, _ = _class_targets(x, target, _class_weight(weight, x, axis), ignore_index, axis)
     loss, denom = -wt * x[idx], np.sum(wt)
@@ -193,18 +191,18 @@ def _check_same_shape(x, t, op):
     if np.shape(x) != np.shape(t):
         raise ValueError(f"{op}: target of shape {np.shape(t)} must have the same shape as "
                          f"input {np.shape(x)}")
-    if np.result_type(_plain(t)).kind != "f":
+    if np.result_type(plain(t)).kind != "f":
         raise TypeError(f"{op}: target must be floating point, got dtype "
-                        f"{np.result_type(_plain(t))}")
+                        f"{np.result_type(plain(t))}")
 
 
 def _log_clamped(v):
     """max(log v, -100), PyTorch's clamp in binary_cross_entropy; no warning at v = 0."""
-    pos = _plain(v) > 0
+    pos = plain(v) > 0
     return ew.where(pos, ew.clamp(ew.log(ew.where(pos, v, 1.0)), min=-100.0), -100.0)
 
 
-@primitive
+@primitive(save=("x", "target"))
 def _binary_cross_entropy(x, target):
     for name, v in (("input", x), ("target", target)):
         if v.size and (np.min(v) < 0 or np.max(v) > 1):
@@ -229,8 +227,8 @@ def _softplus_neg(x):                                   # log(1 + e^-x), never o
     return ew.relu(-x) + ew.log1p(ew.exp(-ew.abs(x)))
 
 
-@primitive
-def _binary_cross_entropy_with_logits(x, target, pos_weight=1.0):
+@primitive(save=("x", "target"), static=("pos_weight",))
+def _binary_cross_entropy_with_logits(x, target, pos_weight):
     pw = np.asarray(pos_weight, x.dtype)
     loss = (1 - target) * x + (1 + (pw - 1) * target) * _softplus_neg(x)
     # with l = 1 + (pw - 1) t: d/dx = l sigmoid(x) - pw t, d/dt = (pw - 1) log(1 + e^-x) - x
@@ -246,7 +244,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     out, as negative sampling needs."""
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     loss = _binary_cross_entropy_with_logits(input, target,
-                                             1.0 if pos_weight is None else _plain(pos_weight))
+                                             1.0 if pos_weight is None else plain(pos_weight))
     return _reduce(loss if weight is None else loss * weight, reduction,
                    "binary_cross_entropy_with_logits")
 
@@ -281,7 +279,7 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     ad = ew.abs(d)
     if beta == 0:
         return _reduce(ad, reduction, "smooth_l1_loss")
-    return _reduce(ew.where(_plain(ad) < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction,
+    return _reduce(ew.where(plain(ad) < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction,
                    "smooth_l1_loss")
 
 
@@ -289,7 +287,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     d = _difference(input, target, "huber_loss")
     ad = ew.abs(d)
-    return _reduce(ew.where(_plain(ad) < delta, d * d * 0.5, (ad - 0.5 * delta) * delta),
+    return _reduce(ew.where(plain(ad) < delta, d * d * 0.5, (ad - 0.5 * delta) * delta),
                    reduction, "huber_loss")
 
 
@@ -300,7 +298,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     if log_target:
         loss = ew.exp(target) * (target - input)
     else:
-        pos = _plain(target) > 0
+        pos = plain(target) > 0
         loss = ew.where(pos, target * ew.log(ew.where(pos, target, 1.0)), 0.0) - target * input
     if reduction == "batchmean":
         n = np.shape(input)[0] if np.ndim(input) else 1

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from autograd.tensor import _plain
+from autograd.extend import plain
 from . import elementwise as ew
 from . import reduce
 from .loss import _reduce, _softplus_neg
@@ -39,7 +39,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
 
 
 def _labels(target, allowed, op):
-    t = np.asarray(_plain(target))
+    t = np.asarray(plain(target))
     if not np.isin(t, allowed).all():
         raise ValueError(f"{op}: target values must be in {allowed}, got "
                          f"{np.unique(t[~np.isin(t, allowed)])[:5].tolist()}")
@@ -50,7 +50,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1; the
     cosine along dim 1 of (N, D) inputs (dim 0 of (D,) ones), as PyTorch computes it."""
     t = _labels(target, [-1, 1], "cosine_embedding_loss")
-    dim = 0 if np.ndim(_plain(input1)) == 1 else 1
+    dim = 0 if np.ndim(plain(input1)) == 1 else 1
     eps = 1e-12
     cos = reduce.sum(input1 * input2, dim) / ew.sqrt(
         (reduce.sum(input1 * input1, dim) + eps) * (reduce.sum(input2 * input2, dim) + eps))
@@ -83,14 +83,14 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     """(log(var) + (input - target)^2 / var) / 2 (+ log(2 pi) / 2 with `full`): the negative
     log-likelihood of target under N(input, var). var is clamped to at least eps without
     blocking its gradient, as PyTorch does; it may lack input's last dim or have it as 1."""
-    shape, vshape = np.shape(_plain(input)), np.shape(_plain(var))
+    shape, vshape = np.shape(plain(input)), np.shape(plain(var))
     if vshape != shape:
         if vshape == shape[:-1]:
             var = var[..., None]
         elif not (vshape[:-1] == shape[:-1] and vshape[-1:] == (1,)) and vshape:
             raise ValueError(f"gaussian_nll_loss: var of shape {vshape} does not fit input "
                              f"{shape}")
-    v = np.asarray(_plain(var))
+    v = np.asarray(plain(var))
     if (v < 0).any():
         raise ValueError("gaussian_nll_loss: var has negative entries")
     var = var + (np.maximum(v, eps) - v)                   # clamp, gradient as the identity
@@ -108,7 +108,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
     else:
         loss = input - target * ew.log(input + eps)
     if full:
-        t = np.asarray(_plain(target), dtype=float)
+        t = np.asarray(plain(target), dtype=float)
         safe = np.where(t > 1, t, 1.0)
         loss = loss + np.where(t > 1, safe * np.log(safe) - safe
                                + 0.5 * np.log(2 * math.pi * safe), 0.0)

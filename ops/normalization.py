@@ -14,12 +14,10 @@ formulas run as ops on Tensors instead, so double backward works.
 """
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
+from autograd.extend import plain, primitive, recording, unbroadcast
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from ._util import unbroadcast
 from ._nn_kernels import centered_sums, normalize, normalize_backward
 
 
@@ -75,7 +73,7 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         return x3 * iv, iv
 
     def gx(g, y, x, w, b):
-        if not any(isinstance(v, Tensor) for v in (g, x, w)):     # NumPy: one kernel
+        if not recording():                                       # NumPy: one kernel
             k = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
             d = g if w is None or weight_on_b else g.reshape(ashape) * np.reshape(w, pshape)
             d3 = np.reshape(d, view3)                               # (outer) -> (A, B, L)
@@ -93,7 +91,7 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         return sh.reshape(d * iv, outer)
 
     def gw(g, y, x, w, b):              # sum of g xhat over the broadcast axes
-        if isinstance(g, Tensor) or isinstance(x, Tensor):
+        if recording():
             xh = sh.reshape(parts(x)[0], ashape)
             return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
         if weight_on_b:                 # sum g (x - mean) inv, without forming xhat
@@ -103,15 +101,15 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
 
     def gb(g, y, x, w, b):
-        if not isinstance(g, Tensor):
+        if not recording():
             return _param_sum(pshape, g.reshape(ashape)).reshape(b.shape)
         return sh.reshape(unbroadcast(sh.reshape(g, ashape), pshape), b.shape)
     return np.reshape(y, outer), (gx, gw, gb), mu, var
 
 
-@primitive
-def _batch_norm(x, weight, bias, running_mean=None, running_var=None, training=False,
-                momentum=0.1, eps=1e-5):
+@primitive(save=("x", "weight"),
+           static=("running_mean", "running_var", "training", "momentum", "eps"))
+def _batch_norm(x, weight, bias, running_mean, running_var, training, momentum, eps):
     if x.ndim < 2:
         raise ValueError(f"expected input of shape (N, C) or (N, C, ...), got {x.shape}")
     c = x.shape[1]
@@ -147,8 +145,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return _batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
-@primitive
-def _layer_norm(x, weight, bias, normalized_shape=(), eps=1e-5):
+@primitive(save=("x", "weight"), static=("normalized_shape", "eps"))
+def _layer_norm(x, weight, bias, normalized_shape, eps):
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if not ns or x.shape[x.ndim - len(ns):] != ns:
         raise ValueError(f"normalized_shape {ns} must be the trailing dims of input {x.shape}")
@@ -163,8 +161,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _layer_norm(input, weight, bias, normalized_shape, eps)
 
 
-@primitive
-def _group_norm(x, weight, bias, num_groups=1, eps=1e-5):
+@primitive(save=("x", "weight"), static=("num_groups", "eps"))
+def _group_norm(x, weight, bias, num_groups, eps):
     if x.ndim < 2 or x.shape[1] % num_groups:
         raise ValueError(f"expected input (N, C, ...) with C divisible by num_groups="
                          f"{num_groups}, got {x.shape}")
@@ -192,7 +190,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     unbiased); without, the running statistics normalize instead."""
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
-    x = np.asarray(_plain(input))
+    x = np.asarray(plain(input))
     spatial = int(np.prod(x.shape[2:]))
     if spatial <= 1:
         raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
@@ -200,7 +198,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if running_mean is not None:
         axes = tuple(range(2, x.ndim))
         for stat, value in ((running_mean, x.mean(axes)), (running_var, x.var(axes, ddof=1))):
-            array = np.asarray(_plain(stat))
+            array = np.asarray(plain(stat))
             array *= 1 - momentum
             array += momentum * value.mean(0)
     return group_norm(input, x.shape[1], weight, bias, eps)

@@ -12,8 +12,7 @@ import math
 
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
+from autograd.extend import primitive, plain, like
 from . import elementwise as ew
 from . import linalg, reduce
 from . import shape as sh
@@ -29,8 +28,8 @@ def _planes(a, nd):
     return np.ascontiguousarray(a).reshape(-1, math.prod(np.shape(a)[np.ndim(a) - nd:]))
 
 
-@primitive
-def _pool_gather(x, index=None, nd=2, values=None):
+@primitive(save=())
+def _pool_gather(x, *, index, nd, values=None):
     """x at the flat positions `index` (int64, shaped like the result) of each plane, a plane
     being the last nd axes of x. `values` is that result when already known (max_pool finds it
     with the index)."""
@@ -42,8 +41,8 @@ def _pool_gather(x, index=None, nd=2, values=None):
     return values, (lambda g, y, x: _pool_scatter(g, index=index, nd=nd, shape=x.shape),)
 
 
-@primitive
-def _pool_scatter(g, index=None, nd=2, shape=()):
+@primitive(save=())
+def _pool_scatter(g, *, index, nd, shape):
     """zeros(shape) with g added at the flat positions `index` of each plane (repeats
     accumulate): the adjoint of pool_gather."""
     out = np.empty(shape, g.dtype)
@@ -59,8 +58,8 @@ def _spatial(op, nd, x):
     if len(shape) not in (nd + 1, nd + 2):
         raise ValueError(f"{op}: expected {nd + 1}-D (unbatched) or {nd + 2}-D (batched) input, "
                          f"got input of shape {shape}")
-    if np.asarray(_plain(x)).dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating point input, got {np.asarray(_plain(x)).dtype}")
+    if np.asarray(plain(x)).dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got {np.asarray(plain(x)).dtype}")
     return shape[len(shape) - nd:]
 
 
@@ -115,7 +114,7 @@ def _adaptive(n, n_out):
 def _max(nd, x, windows, return_indices):
     """The maximum of x over the windows of its last nd axes, windows[a] = (starts, counts,
     dilation) along axis a (see _kernels.max_pool), and optionally its flat index in the plane."""
-    a = _plain(x)
+    a = plain(x)
     lead, size = a.shape[:a.ndim - nd], a.shape[a.ndim - nd:]
     if nd == 1:                                                       # a 1-D pool has height 1
         windows, size = [_regular(1, 1, 1, 0, 1)] + list(windows), (1,) + size
@@ -129,7 +128,7 @@ def _max(nd, x, windows, return_indices):
     y = _pool_gather(x, index=index, nd=nd, values=y.reshape(shape))
     if not return_indices:
         return y
-    return y, Tensor._wrap(index) if isinstance(x, Tensor) else index
+    return y, like(x, index)
 
 
 def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
@@ -187,7 +186,7 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{op}: divisor_override must not be zero")
     shape = np.shape(x)
-    dtype = np.asarray(_plain(x)).dtype
+    dtype = np.asarray(plain(x)).dtype
     size, lift = shape[len(shape) - nd:], (1,) * (2 - nd)
     planes = sh.reshape(x, (-1, 1) + lift + size)           # (*lead, *size) -> (P, 1, H, W)
     box = np.ones((1, 1) + lift + k, dtype)
@@ -232,7 +231,7 @@ def _adaptive_avg(op, nd, x, output_size):
     size, out = _output_size(op, nd, x, output_size)
     if out == (1,) * nd:
         return reduce.mean(x, tuple(range(-nd, 0)), keepdim=True)
-    dtype = np.asarray(_plain(x)).dtype
+    dtype = np.asarray(plain(x)).dtype
     lead = "nc" if np.ndim(x) == nd + 2 else "c"
     axes, outs = "hw"[2 - nd:], "op"[2 - nd:]
     subscripts = (f"{lead}{axes}," + ",".join(o + a for o, a in zip(outs, axes))

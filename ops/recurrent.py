@@ -16,15 +16,13 @@ steps run from T-1 down to 0); LSTM appends c_n: (T + 1, B, H).
 Forward and backpropagation through time are NumPy loops with one GEMM per step; the gradients
 of W_hh and b_hh are single reductions over the whole sequence after the loop, as in PyTorch's
 fused kernels (a per-step formulation on the tape would accumulate a full weight gradient every
-step). One BPTT serves the VJPs of all five inputs. Called with Tensors (create_graph=True),
-the VJP instead differentiates `recurrence_steps`, the same recurrence composed of primitives,
-so derivatives of every order exist.
+step). One BPTT serves the VJPs of all five inputs. When the backward pass is recorded
+(create_graph=True), the VJP instead differentiates `recurrence_steps`, the same recurrence
+composed of primitives, so derivatives of every order exist.
 """
 import numpy as np
 
-from autograd.backprop import grad
-from autograd.engine import primitive
-from autograd.tensor import Tensor
+from autograd.extend import grad, is_tensor, primitive, recording
 from . import elementwise as ew
 from . import shape as sh
 from ._nn_kernels import lstm_cell_backward
@@ -162,21 +160,27 @@ def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra, batch
     return d_xw, flat.T @ prev, (flat.sum(0) if with_bias else None), dh, dc
 
 
-@primitive
-def _recurrence(xw, w_hh, b_hh, h0, c0, mode="RNN_TANH", reverse=False, batch_sizes=None):
+@primitive(save=("xw", "w_hh", "b_hh", "h0", "c0", "y"))
+def _recurrence(xw, w_hh, b_hh, h0, c0, *, mode, reverse, batch_sizes):
     y, acts, extra = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse, batch_sizes)
     memo = {}
 
+    def grads(g, y, xs):
+        """The gradients of all five inputs: one BPTT, or when the backward pass is
+        recorded, one differentiation of the same recurrence composed of ops."""
+        if not recording():
+            return _backward(g, xs[1], xs[2] is not None, xs[3], xs[4], mode, reverse, y, acts,
+                             extra, batch_sizes)
+        live = [x for x in xs if is_tensor(x) and x.requires_grad]
+        out = recurrence_steps(*xs, mode=mode, reverse=reverse, batch_sizes=batch_sizes)
+        found = dict(zip(map(id, live), grad(out, live, g, create_graph=True,
+                                             allow_unused=True)))
+        return [found.get(id(x)) for x in xs]
+
     def vjp(k):
         def gk(g, y, *xs):
-            if isinstance(g, Tensor):                   # create_graph: differentiate the steps
-                out = recurrence_steps(*xs, mode=mode, reverse=reverse,
-                                       batch_sizes=batch_sizes)
-                return grad(out, xs[k], g, create_graph=True)[0]
-            if memo.get("g") is not g:                  # one BPTT for all inputs
-                memo["g"], memo["grads"] = g, _backward(
-                    g, xs[1], xs[2] is not None, xs[3], xs[4], mode, reverse, y, acts, extra,
-                    batch_sizes)
+            if memo.get("g") is not g:                  # one pass serves every input
+                memo["g"], memo["grads"] = g, grads(g, y, xs)
             return memo["grads"][k]
         return gk
     return y, tuple(None if x is None else vjp(k)

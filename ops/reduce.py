@@ -8,8 +8,7 @@ import warnings
 
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
+from autograd.extend import primitive, plain, is_tensor, like
 from ._util import normalize_dim, normalize_dims
 from . import elementwise as ew
 from . import shape as sh
@@ -42,14 +41,14 @@ def _count(x, dims):
     return math.prod([shape[d] for d in dims])
 
 
-@primitive
+@primitive(save=(), static=("dim", "keepdim"))
 def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "sum")
     y = np.add.reduce(x, axis=dims, keepdims=keep)
     return y, (lambda g, y, x: _spread(g, dims, x.shape),)
 
 
-@primitive
+@primitive(save=(), static=("dim", "keepdim"))
 def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "mean")
     n = _count(x, dims)
@@ -63,18 +62,18 @@ def _extreme(ufunc, x, dim, keepdim, axis, keepdims, op):
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, op)
 
     def vjp(g, y, x):
-        hit = _plain(x) == np.reshape(_plain(y), _kept(x.shape, dims))
+        hit = plain(x) == np.reshape(plain(y), _kept(x.shape, dims))
         share = hit / np.add.reduce(hit, axis=dims, keepdims=True)
         return _spread(g, dims, x.shape) * share.astype(x.dtype)
     return ufunc.reduce(x, axis=dims, keepdims=keep), (vjp,)
 
 
-@primitive
+@primitive(save=("x", "y"), static=("dim", "keepdim"))
 def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _extreme(np.maximum, x, dim, keepdim, axis, keepdims, "amax")
 
 
-@primitive
+@primitive(save=("x", "y"), static=("dim", "keepdim"))
 def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return _extreme(np.minimum, x, dim, keepdim, axis, keepdims, "amin")
 
@@ -83,7 +82,7 @@ def max(x, dim=None, keepdim=False):
     """torch.max: the maximum of all elements; with an int `dim`, (values, indices) along it;
     with a tensor second argument, the elementwise maximum. Tied maxima share the gradient
     evenly (PyTorch's max(x, dim) gives it all to the returned index instead)."""
-    if isinstance(dim, (Tensor, np.ndarray)):
+    if is_tensor(dim) or isinstance(dim, np.ndarray):
         return ew.maximum(x, dim)
     if dim is None:
         return amax(x)
@@ -93,7 +92,7 @@ def max(x, dim=None, keepdim=False):
 
 def min(x, dim=None, keepdim=False):
     """torch.min: as `max`, for the minimum."""
-    if isinstance(dim, (Tensor, np.ndarray)):
+    if is_tensor(dim) or isinstance(dim, np.ndarray):
         return ew.minimum(x, dim)
     if dim is None:
         return amin(x)
@@ -104,8 +103,8 @@ def min(x, dim=None, keepdim=False):
 def _arg(np_fn, x, dim, keepdim, op):
     if dim is not None:
         dim = normalize_dim(dim, np.ndim(x), op)
-    i = np_fn(_plain(x), axis=dim, keepdims=keepdim)
-    return Tensor._wrap(i) if isinstance(x, Tensor) else i
+    i = np_fn(plain(x), axis=dim, keepdims=keepdim)
+    return like(x, i)
 
 
 def argmax(x, dim=None, keepdim=False):
@@ -119,7 +118,7 @@ def argmin(x, dim=None, keepdim=False):
     return _arg(np.argmin, x, dim, keepdim, "argmin")
 
 
-@primitive
+@primitive(save=("x",), static=("dim", "keepdim"))
 def var(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
     """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population).
     Where n - correction <= 0 it warns, and the result and its gradient are inf or NaN, as in
@@ -146,7 +145,7 @@ def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
     return ew.sqrt(var(x, dim, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
 
-@primitive
+@primitive(save=(), static=("dim",))
 def cumsum(x, dim=0):
     """Running sums along `dim`."""
     dim = normalize_dim(dim, np.ndim(x), "cumsum")
@@ -155,7 +154,7 @@ def cumsum(x, dim=0):
         lambda g, y, x: sh.flip(cumsum(sh.flip(g, dim), dim), dim),)
 
 
-@primitive
+@primitive(save=("x", "y"), static=("dim", "keepdim"))
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))), shifted by the maximum so that it never overflows."""
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")
@@ -191,5 +190,5 @@ def norm(x, p=2, dim=None, keepdim=False):
 def _pow0(a, p):
     """a ** p for a >= 0, with value and gradient 0 where a == 0 (a ** p alone gives inf
     there when p < 1)."""
-    zero = _plain(a) == 0
+    zero = plain(a) == 0
     return ew.where(zero, 0, ew.where(zero, 1, a) ** p)

@@ -4,14 +4,14 @@ import math
 
 import numpy as np
 
-from autograd.engine import primitive
-from ._util import along, normalize_dim, normalize_dims, unbroadcast
+from autograd.extend import primitive, unbroadcast
+from ._util import along, normalize_dim, normalize_dims
 from . import index as ix
 from . import reduce
 
 
-@primitive
-def reshape(x, shape=()):
+@primitive(save=(), static=("shape",))
+def reshape(x, shape):
     """View `x` with `shape` (one entry may be -1); the sizes must match."""
     try:
         y = np.reshape(x, shape)
@@ -24,8 +24,8 @@ def reshape(x, shape=()):
 view = reshape
 
 
-@primitive
-def permute(x, dims=()):
+@primitive(save=(), static=("dims",))
+def permute(x, dims):
     """Reorder the axes of `x`: output axis i is input axis dims[i] (negative dims count from
     the end); `dims` must be a permutation of the axes."""
     ndim = np.ndim(x)
@@ -50,8 +50,8 @@ def transpose(x, dim0, dim1):
 swapaxes = transpose
 
 
-@primitive
-def broadcast_to(x, shape=()):
+@primitive(save=(), static=("shape",))
+def broadcast_to(x, shape):
     """A read-only broadcast view of `x` with `shape`."""
     try:
         y = np.broadcast_to(x, shape)
@@ -99,7 +99,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape[:start] + (-1,) + shape[end + 1:])
 
 
-@primitive
+@primitive(save=())
 def _cat(*xs, dim=0):
     """Concatenate along `dim` (the primitive behind cat)."""
     if not xs:
@@ -175,8 +175,8 @@ def _pad_widths(x, pad, op="pad"):
                                                 for i in reversed(range(len(pad) // 2))]
 
 
-@primitive
-def _pad(x, pad=(), value=0.0):
+@primitive(save=(), static=("pad", "value"))
+def _pad(x, pad, value=0.0):
     widths = _pad_widths(x, pad)
     crop = tuple(slice(lo, n + lo) for (lo, _), n in zip(widths, np.shape(x)))
     return np.pad(x, widths, constant_values=value), (lambda g, y, x: ix.getitem(g, crop),)
@@ -230,15 +230,15 @@ def pad(x, pad=(), value=0.0, mode="constant"):
     return x
 
 
-@primitive
-def flip(x, dims=()):
+@primitive(save=(), static=("dims",))
+def flip(x, dims):
     """Reverse the order of elements along `dims`."""
     dims = normalize_dims(dims, np.ndim(x), "flip")
     return np.flip(x, dims), (lambda g, y, x: flip(g, dims),)
 
 
-@primitive
-def tile(x, reps=()):
+@primitive(save=(), static=("reps",))
+def tile(x, reps):
     """np.tile: repeat `x` reps[i] times along axis i (missing leading reps count as 1)."""
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     shape = np.shape(x)

@@ -7,7 +7,7 @@ in PyTorch: last in an ascending sort, first in a descending one.
 """
 import numpy as np
 
-from autograd.tensor import Tensor, _plain
+from autograd.extend import plain, like
 from ._util import normalize_dim
 from . import shape as sh
 from .index import gather
@@ -24,18 +24,18 @@ def _order(a, dim, descending):
 
 
 def _as_input(x, index):
-    return Tensor._wrap(index) if isinstance(x, Tensor) else index
+    return like(x, index)
 
 
 def argsort(x, dim=-1, descending=False, stable=False):
     """The indices that sort `x` along `dim` (a stable sort, whatever `stable` says)."""
     dim = normalize_dim(dim, np.ndim(x), "argsort")
-    return _as_input(x, _order(np.asarray(_plain(x)), dim, descending))
+    return _as_input(x, _order(np.asarray(plain(x)), dim, descending))
 
 
 def sort(x, dim=-1, descending=False, stable=False):
     """(values, indices) of `x` sorted along `dim`."""
-    index = _plain(argsort(x, dim, descending))
+    index = plain(argsort(x, dim, descending))
     return MaxResult(gather(x, dim, index), _as_input(x, index))
 
 
@@ -46,7 +46,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise IndexError(f"topk: k ({k}) is out of range for dimension {dim} of size {n} "
                          f"(input {np.shape(x)})")
-    index = np.take(_plain(argsort(x, dim, largest)), np.arange(k), axis=dim)
+    index = np.take(plain(argsort(x, dim, largest)), np.arange(k), axis=dim)
     return MaxResult(gather(x, dim, index), _as_input(x, index))
 
 
@@ -63,7 +63,7 @@ def median(x, dim=None, keepdim=False):
     n = np.shape(x)[dim]
     if not n:
         raise IndexError(f"median: dimension {dim} of input {np.shape(x)} is empty")
-    index = np.take(_plain(argsort(x, dim)), [(n - 1) // 2], axis=dim)      # dim kept, size 1
+    index = np.take(plain(argsort(x, dim)), [(n - 1) // 2], axis=dim)      # dim kept, size 1
     values = gather(x, dim, index)
     if not keepdim:
         values, index = sh.squeeze(values, dim), np.squeeze(index, dim)

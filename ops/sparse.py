@@ -8,14 +8,13 @@ import math
 
 import numpy as np
 
-from autograd.engine import primitive
-from autograd.tensor import Tensor, _plain
+from autograd.extend import primitive, plain, like
 from . import reduce
 from . import shape as sh
 from ._nn_kernels import scatter_add_rows
 
 
-@primitive
+@primitive(save=("x", "weight"))
 def _linear(x, weight, bias):
     if np.ndim(weight) != 2 or np.ndim(x) < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"input {np.shape(x)} cannot be multiplied by weight {np.shape(weight)} "
@@ -52,7 +51,7 @@ def linear(input, weight, bias=None):
 
 def _indices(indices, num_weights):
     """Integer indices as an array, checked to lie in [0, num_weights)."""
-    idx = np.asarray(_plain(indices))
+    idx = np.asarray(plain(indices))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"indices must be integers, got dtype {idx.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= num_weights):
@@ -62,8 +61,8 @@ def _indices(indices, num_weights):
     return idx
 
 
-@primitive
-def _embedding_backward(g, indices=None, num_weights=0, coef=None):
+@primitive(save=(), static=("indices", "num_weights", "coef"))
+def _embedding_backward(g, indices, num_weights, coef):
     """zeros (num_weights, D) with row g[..., :] * coef[...] added at indices[...]."""
     idx = indices.reshape(-1)
     rows = np.reshape(g, (idx.size, g.shape[-1]))                  # (..., D) -> (n, D)
@@ -75,8 +74,8 @@ def _embedding_backward(g, indices=None, num_weights=0, coef=None):
                  else _embedding(gg, indices) * coef[..., None],)
 
 
-@primitive
-def _embedding(weight, indices=None, padding_idx=None, scale_grad_by_freq=False):
+@primitive(save=(), static=("indices", "padding_idx", "scale_grad_by_freq"))
+def _embedding(weight, indices, padding_idx=None, scale_grad_by_freq=False):
     if np.ndim(weight) != 2:
         raise ValueError(f"weight must be 2-D (num_embeddings, dim), got {np.shape(weight)}")
     idx = _indices(indices, weight.shape[0])
@@ -103,17 +102,17 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise ValueError(f"embedding: padding_idx {padding_idx} must be within the "
                          f"{v} embeddings")
     if max_norm is not None:
-        w = _plain(weight)
+        w = plain(weight)
         rows = np.unique(_indices(input, v))
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1, keepdims=True)
         w[rows] *= np.where(norms > max_norm, max_norm / (norms + 1e-7), 1).astype(w.dtype)
-    return _embedding(weight, _plain(input), padding_idx, scale_grad_by_freq)
+    return _embedding(weight, plain(input), padding_idx, scale_grad_by_freq)
 
 
 def one_hot(tensor, num_classes=-1):
     """int64 (*tensor.shape, num_classes) with a 1 at each index; num_classes=-1 means
     max(tensor) + 1. Not differentiable."""
-    idx = np.asarray(_plain(tensor))
+    idx = np.asarray(plain(tensor))
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class values, got dtype {idx.dtype}")
     if num_classes == -1:
@@ -122,4 +121,4 @@ def one_hot(tensor, num_classes=-1):
         raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
                          f"{np.unique(idx[(idx < 0) | (idx >= num_classes)])[:5].tolist()}")
     out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
-    return Tensor._wrap(out) if isinstance(tensor, Tensor) else out
+    return like(tensor, out)
