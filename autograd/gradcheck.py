@@ -99,16 +99,17 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="directional", s
 
 def gradgradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="directional", seed=0):
     """gradcheck of the recorded backward pass of `fn`: checks second derivatives, both in the
-    inputs and in the upstream gradient."""
+    inputs and in the upstream gradient (given as Tensors), then once more with the upstream
+    gradient given as plain arrays, the form `grad(f(x), x, create_graph=True)` takes."""
     ts, diff = _as_inputs(inputs)
     with enable_grad():
         outs = _outputs(fn(*ts))
     rng = np.random.default_rng(seed + 1)
     us = [rng.standard_normal(np.shape(o)) for o in outs]
+    name = getattr(fn, "__name__", "fn")
 
-    def vjp_of_fn(*args):
-        xs, u = args[:len(ts)], args[len(ts):]
-        outs = [o for o in _outputs(fn(*xs))]
+    def vjp_of_fn(xs, u):
+        outs = _outputs(fn(*xs))
         live = [k for k, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
         if not live:
             return ()
@@ -116,5 +117,15 @@ def gradgradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="directional
                   create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
-    vjp_of_fn.__name__ = f"backward of {getattr(fn, '__name__', 'fn')}"
-    return gradcheck(vjp_of_fn, *ts, *us, eps=eps, atol=atol, rtol=rtol, mode=mode, seed=seed)
+    def in_both(*args):
+        return vjp_of_fn(args[:len(ts)], args[len(ts):])
+
+    def at_array_cotangents(*xs):
+        return vjp_of_fn(xs, [u.astype(o.dtype) if isinstance(o, Tensor) else u
+                              for u, o in zip(us, outs)])
+
+    in_both.__name__ = f"backward of {name}"
+    at_array_cotangents.__name__ = f"backward of {name} (array cotangents)"
+    return (gradcheck(in_both, *ts, *us, eps=eps, atol=atol, rtol=rtol, mode=mode, seed=seed)
+            and gradcheck(at_array_cotangents, *ts, eps=eps, atol=atol, rtol=rtol, mode=mode,
+                          seed=seed))

@@ -188,7 +188,7 @@ def where(condition, a, b):
 
 
 @primitive(save=(), static=("dtype",))
-def astype(x, dtype=np.float32):
+def astype(x, dtype):
     """Cast to `dtype`; the gradient is cast back. Casts to non-float dtypes are not recorded."""
     return x.astype(dtype, copy=False), (lambda g, y, x: astype(g, x.dtype),)
 

@@ -146,7 +146,7 @@ def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
 
 
 @primitive(save=(), static=("dim",))
-def cumsum(x, dim=0):
+def cumsum(x, dim):
     """Running sums along `dim`."""
     dim = normalize_dim(dim, np.ndim(x), "cumsum")
     # d cumsum: each x_i reaches every y_j with j >= i, so the sums of g taken from the end
