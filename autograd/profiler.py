@@ -4,9 +4,13 @@ Per primitive: calls and seconds in its forward (the NumPy work) and in its VJPs
 own time is the rest of each op call (unwrapping, recording the node) and of each backward
 (walking the tape, accumulating gradients, checks). Ops called inside a VJP count as that VJP's
 time. Off by default: when no profile is active, the engine pays one check per op.
+
+`saved_bytes(out)`: the memory the graph behind `out` holds for its backward pass.
 """
 import json
 from time import perf_counter
+
+import numpy as np
 
 from . import engine
 
@@ -101,3 +105,48 @@ class profile:
 
     def to_json(self):
         return json.dumps({"ops": self.rows(), **self.summary()}, indent=1)
+
+
+def saved_bytes(*outputs):
+    """Bytes of the distinct arrays that the graph behind `outputs` keeps for its backward
+    pass: the values its nodes saved and the arrays their VJPs captured from the forward (a
+    view counts as the whole array it views, once). Leaves' own data is counted only where a
+    node saved it, as PyTorch's saved-tensor hooks see it."""
+    arrays, seen = {}, set()
+
+    def collect(v):
+        if isinstance(v, np.ndarray):
+            root = v if v.base is None or not isinstance(v.base, np.ndarray) else v.base
+            arrays[id(root)] = root.nbytes
+        elif id(v) in seen:
+            return
+        elif hasattr(v, "_node") and hasattr(v, "data"):     # a Tensor
+            collect(v.data)
+        elif isinstance(v, (tuple, list)):
+            seen.add(id(v))
+            for item in v:
+                collect(item)
+        elif isinstance(v, dict):
+            seen.add(id(v))
+            for item in v.values():
+                collect(item)
+        elif callable(v) and getattr(v, "__closure__", None):
+            seen.add(id(v))
+            for cell in v.__closure__:
+                try:
+                    collect(cell.cell_contents)
+                except ValueError:                  # an empty cell
+                    pass
+
+    stack = [t._node for t in outputs if t._node is not None]
+    nodes = set()
+    while stack:
+        node = stack.pop()
+        if node in nodes or node.edges is None:
+            continue
+        nodes.add(node)
+        collect(node.out)
+        collect(node.saved)
+        collect(node.vjps)
+        stack.extend(e for e in node.edges if isinstance(e, engine.Node))
+    return sum(arrays.values())

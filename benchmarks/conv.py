@@ -32,19 +32,23 @@ def _lenet_data():
     return x, y, params
 
 
+def lenet_logits(F, x, params):
+    """The W3 forward; F is `ops` or torch.nn.functional (the same names in both)."""
+    c1, b1, c2, b2, w3, b3, w4, b4, w5, b5 = params
+    h = F.max_pool2d(F.relu(F.conv2d(x, c1, b1, padding=2)), 2)
+    h = F.max_pool2d(F.relu(F.conv2d(h, c2, b2)), 2).flatten(1)
+    h = F.relu(h @ w3 + b3)
+    h = F.relu(h @ w4 + b4)
+    return h @ w5 + b5
+
+
 def w3_tapegrad():
     x, y, params = _lenet_data()
     params = [ag.tensor(p, requires_grad=True) for p in params]
     x, rows = ag.tensor(x), np.arange(BATCH)
 
     def step():
-        c1, b1, c2, b2, w3, b3, w4, b4, w5, b5 = params
-        h = ops.max_pool2d(ops.relu(ops.conv2d(x, c1, b1, padding=2)), 2)
-        h = ops.max_pool2d(ops.relu(ops.conv2d(h, c2, b2)), 2)
-        h = ops.flatten(h, 1)
-        h = ops.relu(h @ w3 + b3)
-        h = ops.relu(h @ w4 + b4)
-        cross_entropy_backward(h @ w5 + b5, rows, y, params)
+        cross_entropy_backward(lenet_logits(ops, x, params), rows, y, params)
     return step
 
 
@@ -52,19 +56,13 @@ def w3_torch():
     torch = torch_or_none()
     if torch is None:
         return None
-    F = torch.nn.functional
     x, y, params = _lenet_data()
     params = [torch.tensor(p, requires_grad=True) for p in params]
     x, y, rows = torch.tensor(x), torch.tensor(y), torch.arange(BATCH)
 
     def step():
-        c1, b1, c2, b2, w3, b3, w4, b4, w5, b5 = params
-        h = F.max_pool2d(torch.relu(F.conv2d(x, c1, b1, padding=2)), 2)
-        h = F.max_pool2d(torch.relu(F.conv2d(h, c2, b2)), 2)
-        h = h.flatten(1)
-        h = torch.relu(h @ w3 + b3)
-        h = torch.relu(h @ w4 + b4)
-        cross_entropy_backward(h @ w5 + b5, rows, y, params, torch.logsumexp)
+        cross_entropy_backward(lenet_logits(torch.nn.functional, x, params), rows, y, params,
+                               torch.logsumexp)
     return step
 
 
