@@ -13,8 +13,6 @@ import numpy as np
 from . import engine
 from . import hooks as tensor_hooks
 from .grad_mode import recording, set_grad_enabled
-from .tensor import Tensor
-import ops
 
 
 class _Missing:
@@ -60,7 +58,7 @@ def _vjp_args(node, record):
     if out is None:
         y = _unsaved(node, "its output", node.shape, node.dtype)
     elif record:
-        y = Tensor._from_node(node)
+        y = engine.Tensor._from_node(node)
     else:
         y = out
     xs = []
@@ -71,7 +69,7 @@ def _vjp_args(node, record):
                 x = _unsaved(node, f"input {i}", e.shape, e.dtype)
             elif node.metas and i in node.metas:
                 x = _unsaved(node, f"input {i}", *node.metas[i])
-        elif not record and isinstance(x, Tensor):
+        elif not record and isinstance(x, engine.Tensor):
             x = x.data
         xs.append(x)
     if node.stamp != engine._inplace_ops:
@@ -82,7 +80,7 @@ def _vjp_args(node, record):
 def _guard_saved(node, y, xs):
     """y and xs, with a stand-in for each saved value modified in place since it was saved."""
     for i, x in enumerate(node.saved):
-        if isinstance(x, Tensor) and x._version is not None:
+        if isinstance(x, engine.Tensor) and x._version is not None:
             saved = node.versions[i] if node.versions else 0
             if x._version[0] != saved:
                 xs[i] = _modified(node, f"input {i}", x.shape, x.dtype, saved, x._version[0])
@@ -106,12 +104,12 @@ def _as_root_grad(out, g, i, create_graph):
             raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
                                f"output {i} has shape {out.shape}, pass a gradient of that shape")
         g = np.ones_like(out.data)
-    if isinstance(g, Tensor):
+    if isinstance(g, engine.Tensor):
         g = g if create_graph else g.data
     else:
         g = np.asarray(g, dtype=out.dtype)
         if create_graph:
-            g = Tensor._wrap(g)
+            g = engine.Tensor._wrap(g)
     if g.shape != out.shape:
         raise RuntimeError(f"backward: gradient of shape {g.shape} given for output {i} "
                            f"of shape {out.shape}")
@@ -184,7 +182,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             node = heappop(heap)[1]
             g = pending.pop(node)
             if node.hooks:
-                g = tensor_hooks.run(node.hooks, g, create_graph, Tensor._wrap)
+                g = tensor_hooks.run(node.hooks, g, create_graph, engine.Tensor._wrap)
             if node in wanted:
                 captured[node] = g
             vjps = node.vjps
@@ -207,7 +205,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                         f"{i} of shape {e.shape}")
                 dtype = e.dtype
                 if gx.dtype is not dtype and gx.dtype != dtype:
-                    gx = ops.astype(gx, dtype)   # recorded: higher orders see the cast
+                    gx = gx.astype(dtype)   # a Tensor's is recorded: higher orders see it
                 if type(e) is engine.Node and e not in pending:     # the common case, inlined
                     pending[e] = gx
                     heappush(heap, (-e.seq, e))
@@ -223,29 +221,29 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         for entry in leaves.values():                   # [leaf, its summed gradient]
             hooks = tensor_hooks.hooks_of_leaf(entry[0])
             if hooks:
-                entry[1] = tensor_hooks.run(hooks, entry[1], create_graph, Tensor._wrap)
+                entry[1] = tensor_hooks.run(hooks, entry[1], create_graph, engine.Tensor._wrap)
     if accumulate:
         # a .grad array must be its leaf's own: not the caller's gradient, not another leaf's,
         # not read-only (a broadcast), not a view of an array that something else holds
         owned = set(map(id, roots))
         for t, g in leaves.values():
-            if not isinstance(g, Tensor):
+            if not isinstance(g, engine.Tensor):
                 if (id(g) in owned or not g.flags.writeable
                         or (g.base is not None and sys.getrefcount(g.base) > 2)):
                     g = g.copy()
                 owned.add(id(g))
-                g = Tensor._wrap(g)
+                g = engine.Tensor._wrap(g)
             t.grad = g if t.grad is None else t.grad + g
         for node, g in captured.items():                # backward(inputs=) of non-leaves
             t = _input_of(inputs, node)
-            g = g if isinstance(g, Tensor) else Tensor._wrap(np.array(g))
+            g = g if isinstance(g, engine.Tensor) else engine.Tensor._wrap(np.array(g))
             t.grad = g if t.grad is None else t.grad + g
         return None
     result = []
     for t in inputs:
         g = captured.get(t._node) if t._node is not None else leaves.get(id(t), (None, None))[1]
-        if g is not None and not isinstance(g, Tensor):
-            g = Tensor._wrap(g)
+        if g is not None and not isinstance(g, engine.Tensor):
+            g = engine.Tensor._wrap(g)
         result.append(g)
     return result
 
@@ -275,9 +273,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     Returns a tuple with one Tensor per input. An input the outputs do not depend on raises,
     unless `allow_unused`, in which case its entry is None."""
-    single = isinstance(outputs, Tensor)
+    single = isinstance(outputs, engine.Tensor)
     outputs = [outputs] if single else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    inputs = [inputs] if isinstance(inputs, engine.Tensor) else list(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif single:
@@ -286,7 +284,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t.requires_grad:
+        if not isinstance(t, engine.Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
     if retain_graph is None:
         retain_graph = create_graph

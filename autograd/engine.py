@@ -16,6 +16,14 @@ import numpy as np
 from .grad_mode import _state
 
 PRIMITIVES = {}          # name -> public op function; the test table checks every one has a row
+
+
+class _NoTensorsYet:
+    """The tensor class until autograd.tensor, a layer above ops, defines and registers it:
+    nothing is an instance, so ops called before that are plain NumPy."""
+
+
+Tensor = _NoTensorsYet
 _hooks = ()              # active observers (profile, detect_anomaly); empty: nothing to pay
 _seq = itertools.count()
 _inplace_ops = 0         # in-place modifications so far: a node recorded after the last one
@@ -227,6 +235,13 @@ def _split_static(name, n, args):
     return args[:n], static
 
 
+def use_tensor_class(cls):
+    """Make `cls` the class of the tensors the engine creates and recognises (called once, by
+    autograd.tensor: Tensor's methods call ops, so the class is defined above them)."""
+    global Tensor
+    Tensor = cls
+
+
 def version_counter(t):
     """The version counter of `t`, shared with the tensors whose data are views of the same
     array; made on first need, and then also watched by the node that produced `t` if that
@@ -256,5 +271,3 @@ def bump_version(t):
     _inplace_ops += 1
     version_counter(t)[0] += 1
 
-
-from .tensor import Tensor   # noqa: E402  (Tensor's methods call ops, which need primitive)

@@ -21,25 +21,30 @@ else (the modules in `ops` import only this; docs/adding-an-op.md walks through 
 """
 import numpy as np
 
+from . import engine
 from .backprop import grad
 from .engine import PRIMITIVES, primitive
 from .grad_mode import is_recording as recording
-from .tensor import Tensor, _plain as plain
+
+
+def plain(x):
+    """The array behind a Tensor, or `x` itself."""
+    return x.data if isinstance(x, engine.Tensor) else x
 
 
 def is_tensor(x):
-    return isinstance(x, Tensor)
+    return isinstance(x, engine.Tensor)
 
 
 def wrap(array):
     """`array` as a Tensor that does not require grad (no copy)."""
-    return Tensor._wrap(array)
+    return engine.Tensor._wrap(array)
 
 
 def like(x, array):
     """`array` wrapped as a Tensor that does not require grad when `x` is a Tensor, else as
     is: the result of a non-differentiable op (argmax, a mask) called on x."""
-    return Tensor._wrap(array) if isinstance(x, Tensor) else array
+    return engine.Tensor._wrap(array) if isinstance(x, engine.Tensor) else array
 
 
 def unbroadcast(g, shape):
@@ -49,7 +54,7 @@ def unbroadcast(g, shape):
         return g
     lead = g.ndim - len(shape)
     ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if isinstance(g, Tensor):
+    if isinstance(g, engine.Tensor):
         g = g.sum(tuple(range(lead)) + ones, keepdim=True)
     else:
         g = np.add.reduce(g, axis=tuple(range(lead)) + ones, keepdims=True)

@@ -1,6 +1,11 @@
-"""Tensor: an ndarray with a place on the tape."""
+"""Tensor: an ndarray with a place on the tape.
+
+Its methods call ops, so it is defined above them (ops import only autograd.extend) and hands
+itself to the engine, which creates and recognises tensors of this class."""
 import numpy as np
 
+import ops
+from . import backprop, engine, hooks
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .tensor_methods import TensorMethods
 
@@ -297,9 +302,4 @@ def from_numpy(array):
     return Tensor._wrap(array)
 
 
-from . import engine     # noqa: E402  (engine needs Tensor defined)
-import ops               # noqa: E402
-from . import backprop   # noqa: E402
-from . import hooks            # noqa: E402
-from . import tensor_methods   # noqa: E402
-tensor_methods.ops, tensor_methods.Tensor = ops, Tensor    # ops needs Tensor first
+engine.use_tensor_class(Tensor)

@@ -1,11 +1,12 @@
 """PyTorch's Tensor methods that are ops, as the mixin Tensor inherits: each method is a call
 to an op (or a composition of ops, so gradients come with it), or returns plain data for the
 ones PyTorch does not differentiate (comparisons, indices, integer casts, rounding: zero
-gradient). `ops` and `Tensor` are bound by autograd.tensor once both exist.
+gradient).
 """
 import numpy as np
 
-ops = Tensor = None            # bound by autograd.tensor, which imports this module first
+import ops
+from . import engine
 
 
 def _sizes(sizes):
@@ -17,7 +18,7 @@ def _sizes(sizes):
 
 def _data(array):
     """An array as a Tensor that does not require grad."""
-    return Tensor._wrap(np.asarray(array))
+    return engine.Tensor._wrap(np.asarray(array))
 
 
 def _dim(x, dim, op):

@@ -70,10 +70,16 @@ def main(argv=None):
     p.add_argument("--plot", metavar="PNG", help="bar chart of the ratios (needs matplotlib)")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="BLAS and torch threads for everyone (default: all cores)")
+    p.add_argument("--saved", action="store_true",
+                   help="print the bytes each framework's graph keeps for backward, and exit")
     p.add_argument("--profile", metavar="KEYS",
                    help="print where tapegrad's time goes in these workloads instead of timing")
     args = p.parse_args(argv)
 
+    if args.saved:
+        from .memory import report
+        print(report())
+        return 0
     chosen = _select(args.profile or args.only, p)
     set_threads(args.threads)
     if args.profile:

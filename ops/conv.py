@@ -20,7 +20,7 @@ import collections
 
 import numpy as np
 
-from autograd.extend import primitive
+from autograd.extend import plain, primitive
 from . import reduce
 from . import shape as sh
 from ._kernels import col2im, im2col
@@ -158,9 +158,16 @@ def _conv2d_weight(x, g, *, geom, k_hw):
         lambda gg, y, x, g: _conv2d(x, gg, None, geom=geom, out_hw=g.shape[2:]))
 
 
+def window_sums(planes, k, stride, padding, out_hw):
+    """The sum of each k window of planes (P, 1, H, W), at `stride` with `padding` on the low
+    side, giving (P, 1, *out_hw): a conv2d with a box filter (average pooling's numerator)."""
+    box = np.ones((1, 1) + k, np.asarray(plain(planes)).dtype)
+    return _conv2d(planes, box, None, geom=Geom(stride, padding, (1, 1), 1), out_hw=out_hw)
+
+
 # ---- arguments ------------------------------------------------------------------------------
 
-def _ints(op, name, value, nd, low, x_shape):
+def int_tuple(op, name, value, nd, low, x_shape):
     """`value` (an int or nd ints, each >= low) as an nd-tuple."""
     t = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
     if len(t) != nd or not all(isinstance(v, (int, np.integer)) and v >= low for v in t):
@@ -223,15 +230,15 @@ def _conv_padding(op, padding, nd, span, stride, x_shape):
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be 'valid', 'same', an int or {nd} ints, "
                          f"got {padding!r}")
-    lo = _ints(op, "padding", padding, nd, 0, x_shape)
+    lo = int_tuple(op, "padding", padding, nd, 0, x_shape)
     return lo, lo
 
 
 def _convolve(op, nd, x, w, b, stride, padding, dilation, groups):
     w_shape = np.shape(w)
     shape = _batched(op, nd, x, w_shape)
-    stride = _ints(op, "stride", stride, nd, 1, np.shape(x))
-    dilation = _ints(op, "dilation", dilation, nd, 1, np.shape(x))
+    stride = int_tuple(op, "stride", stride, nd, 1, np.shape(x))
+    dilation = int_tuple(op, "dilation", dilation, nd, 1, np.shape(x))
     c_out, cg, k = w_shape[0], w_shape[1], w_shape[2:]
     _check_groups(op, groups, np.shape(x), w_shape, shape[1], c_out)
     if cg * groups != shape[1]:
@@ -251,10 +258,10 @@ def _convolve(op, nd, x, w, b, stride, padding, dilation, groups):
 def _convolve_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
     w_shape = np.shape(w)
     shape = _batched(op, nd, x, w_shape)
-    stride = _ints(op, "stride", stride, nd, 1, np.shape(x))
-    dilation = _ints(op, "dilation", dilation, nd, 1, np.shape(x))
-    padding = _ints(op, "padding", padding, nd, 0, np.shape(x))
-    output_padding = _ints(op, "output_padding", output_padding, nd, 0, np.shape(x))
+    stride = int_tuple(op, "stride", stride, nd, 1, np.shape(x))
+    dilation = int_tuple(op, "dilation", dilation, nd, 1, np.shape(x))
+    padding = int_tuple(op, "padding", padding, nd, 0, np.shape(x))
+    output_padding = int_tuple(op, "output_padding", output_padding, nd, 0, np.shape(x))
     c_in, c_out, k = w_shape[0], w_shape[1] * groups, w_shape[2:]
     _check_groups(op, groups, np.shape(x), w_shape, c_in, c_out)
     if c_in != shape[1]:

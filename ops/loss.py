@@ -19,7 +19,7 @@ from .activation import axis_sum, exp_shifted, log_softmax, softmax, times_rows
 from .index import index_put_add
 
 
-def _reduce(loss, reduction, op):
+def reduce_loss(loss, reduction, op):
     """The mean, sum or ("none") elements of an elementwise loss."""
     if reduction == "mean":
         return reduce.mean(loss)
@@ -220,21 +220,21 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     `target` must be floating, in [0, 1], and shaped like `input`; `weight` broadcasts."""
     _check_same_shape(input, target, "binary_cross_entropy")
     loss = _binary_cross_entropy(input, target)
-    return _reduce(loss if weight is None else loss * weight, reduction, "binary_cross_entropy")
+    return reduce_loss(loss if weight is None else loss * weight, reduction, "binary_cross_entropy")
 
 
-def _softplus_neg(x):                                   # log(1 + e^-x), never overflows
+def softplus_neg(x):                                   # log(1 + e^-x), never overflows
     return ew.relu(-x) + ew.log1p(ew.exp(-ew.abs(x)))
 
 
 @primitive(save=("x", "target"), static=("pos_weight",))
 def _binary_cross_entropy_with_logits(x, target, pos_weight):
     pw = np.asarray(pos_weight, x.dtype)
-    loss = (1 - target) * x + (1 + (pw - 1) * target) * _softplus_neg(x)
+    loss = (1 - target) * x + (1 + (pw - 1) * target) * softplus_neg(x)
     # with l = 1 + (pw - 1) t: d/dx = l sigmoid(x) - pw t, d/dt = (pw - 1) log(1 + e^-x) - x
     return loss.astype(x.dtype, copy=False), (
         lambda g, y, x, t: g * ((1 + (pw - 1) * t) * ew.sigmoid(x) - pw * t),
-        lambda g, y, x, t: g * ((pw - 1) * _softplus_neg(x) - x))
+        lambda g, y, x, t: g * ((pw - 1) * softplus_neg(x) - x))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
@@ -245,7 +245,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
     loss = _binary_cross_entropy_with_logits(input, target,
                                              1.0 if pos_weight is None else plain(pos_weight))
-    return _reduce(loss if weight is None else loss * weight, reduction,
+    return reduce_loss(loss if weight is None else loss * weight, reduction,
                    "binary_cross_entropy_with_logits")
 
 
@@ -265,12 +265,12 @@ def _difference(x, t, op):
 
 def mse_loss(input, target, *, reduction="mean"):
     d = _difference(input, target, "mse_loss")
-    return _reduce(d * d, reduction, "mse_loss")
+    return reduce_loss(d * d, reduction, "mse_loss")
 
 
 def l1_loss(input, target, *, reduction="mean"):
     """|input - target|; its gradient is 0 where they are equal."""
-    return _reduce(ew.abs(_difference(input, target, "l1_loss")), reduction, "l1_loss")
+    return reduce_loss(ew.abs(_difference(input, target, "l1_loss")), reduction, "l1_loss")
 
 
 def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
@@ -278,8 +278,8 @@ def smooth_l1_loss(input, target, *, reduction="mean", beta=1.0):
     d = _difference(input, target, "smooth_l1_loss")
     ad = ew.abs(d)
     if beta == 0:
-        return _reduce(ad, reduction, "smooth_l1_loss")
-    return _reduce(ew.where(plain(ad) < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction,
+        return reduce_loss(ad, reduction, "smooth_l1_loss")
+    return reduce_loss(ew.where(plain(ad) < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction,
                    "smooth_l1_loss")
 
 
@@ -287,7 +287,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta)."""
     d = _difference(input, target, "huber_loss")
     ad = ew.abs(d)
-    return _reduce(ew.where(plain(ad) < delta, d * d * 0.5, (ad - 0.5 * delta) * delta),
+    return reduce_loss(ew.where(plain(ad) < delta, d * d * 0.5, (ad - 0.5 * delta) * delta),
                    reduction, "huber_loss")
 
 
@@ -303,7 +303,7 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
     if reduction == "batchmean":
         n = np.shape(input)[0] if np.ndim(input) else 1
         return reduce.sum(loss) / n
-    return _reduce(loss, reduction, "kl_div")
+    return reduce_loss(loss, reduction, "kl_div")
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -12,13 +12,13 @@ import numpy as np
 from autograd.extend import plain
 from . import elementwise as ew
 from . import reduce
-from .loss import _reduce, _softplus_neg
+from .loss import reduce_loss, softplus_neg
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """max(0, -target (input1 - input2) + margin): input1 should rank above input2 where
     target is 1, below where it is -1."""
-    return _reduce(ew.relu(-target * (input1 - input2) + margin), reduction,
+    return reduce_loss(ew.relu(-target * (input1 - input2) + margin), reduction,
                    "margin_ranking_loss")
 
 
@@ -35,7 +35,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6,
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = ew.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce(ew.relu(margin + d_pos - d_neg), reduction, "triplet_margin_loss")
+    return reduce_loss(ew.relu(margin + d_pos - d_neg), reduction, "triplet_margin_loss")
 
 
 def _labels(target, allowed, op):
@@ -55,28 +55,28 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     cos = reduce.sum(input1 * input2, dim) / ew.sqrt(
         (reduce.sum(input1 * input1, dim) + eps) * (reduce.sum(input2 * input2, dim) + eps))
     loss = ew.where(t == 1, 1 - cos, 0) + ew.where(t == -1, ew.relu(cos - margin), 0)
-    return _reduce(loss, reduction, "cosine_embedding_loss")
+    return reduce_loss(loss, reduction, "cosine_embedding_loss")
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     """input where target is 1, max(0, margin - input) where it is -1."""
     t = _labels(target, [-1, 1], "hinge_embedding_loss")
     loss = ew.where(t != 1, ew.relu(margin - input), 0) + ew.where(t != -1, input, 0)
-    return _reduce(loss, reduction, "hinge_embedding_loss")
+    return reduce_loss(loss, reduction, "hinge_embedding_loss")
 
 
 def soft_margin_loss(input, target, reduction="mean"):
     """log(1 + exp(-target input)), in a form that never overflows."""
-    return _reduce(_softplus_neg(target * input), reduction, "soft_margin_loss")
+    return reduce_loss(softplus_neg(target * input), reduction, "soft_margin_loss")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):
     """-(t log sigmoid(x) + (1 - t) log sigmoid(-x)), times the class `weight`, averaged
     over the C classes of (N, C), then reduced over the samples."""
-    loss = target * _softplus_neg(input) + (1 - target) * _softplus_neg(-input)
+    loss = target * softplus_neg(input) + (1 - target) * softplus_neg(-input)
     if weight is not None:
         loss = loss * weight
-    return _reduce(reduce.mean(loss, -1), reduction, "multilabel_soft_margin_loss")
+    return reduce_loss(reduce.mean(loss, -1), reduction, "multilabel_soft_margin_loss")
 
 
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
@@ -97,7 +97,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     loss = (ew.log(var) + (input - target) ** 2 / var) * 0.5
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
-    return _reduce(loss, reduction, "gaussian_nll_loss")
+    return reduce_loss(loss, reduction, "gaussian_nll_loss")
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
@@ -112,4 +112,4 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
         safe = np.where(t > 1, t, 1.0)
         loss = loss + np.where(t > 1, safe * np.log(safe) - safe
                                + 0.5 * np.log(2 * math.pi * safe), 0.0)
-    return _reduce(loss, reduction, "poisson_nll_loss")
+    return reduce_loss(loss, reduction, "poisson_nll_loss")

@@ -17,7 +17,7 @@ from . import elementwise as ew
 from . import linalg, reduce
 from . import shape as sh
 from ._kernels import gather_planes, max_pool, scatter_planes
-from .conv import Geom, _conv2d, _ints
+from .conv import int_tuple, window_sums
 
 
 # ---- primitives: gather at the maxima, and its adjoint ------------------------------------
@@ -74,11 +74,11 @@ def _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
     """kernel, stride, padding, dilation (nd-tuples) and the output size, checked as PyTorch
     does; stride None (or empty) is the kernel size."""
     size, shape = _spatial(op, nd, x), np.shape(x)
-    k = _ints(op, "kernel_size", kernel_size, nd, 1, shape)
+    k = int_tuple(op, "kernel_size", kernel_size, nd, 1, shape)
     no_stride = stride is None or (not isinstance(stride, (int, np.integer)) and len(stride) == 0)
-    s = k if no_stride else _ints(op, "stride", stride, nd, 1, shape)
-    p = _ints(op, "padding", padding, nd, 0, shape)
-    d = _ints(op, "dilation", dilation, nd, 1, shape)
+    s = k if no_stride else int_tuple(op, "stride", stride, nd, 1, shape)
+    p = int_tuple(op, "padding", padding, nd, 0, shape)
+    d = int_tuple(op, "dilation", dilation, nd, 1, shape)
     if any(pp > kk // 2 for pp, kk in zip(p, k)):
         raise ValueError(f"{op}: padding {p} must be at most half of kernel_size {k} "
                          f"(input {shape})")
@@ -94,7 +94,7 @@ def _output_size(op, nd, x, output_size):
     size = _spatial(op, nd, x)
     out = (output_size,) * nd if not isinstance(output_size, (tuple, list)) else output_size
     out = tuple(n if o is None else o for n, o in zip(size, out)) if len(out) == nd else out
-    return size, _ints(op, "output_size", out, nd, 1, np.shape(x))
+    return size, int_tuple(op, "output_size", out, nd, 1, np.shape(x))
 
 
 def _regular(n_out, k, s, p, d):
@@ -189,9 +189,7 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
     dtype = np.asarray(plain(x)).dtype
     size, lift = shape[len(shape) - nd:], (1,) * (2 - nd)
     planes = sh.reshape(x, (-1, 1) + lift + size)           # (*lead, *size) -> (P, 1, H, W)
-    box = np.ones((1, 1) + lift + k, dtype)
-    y = _conv2d(planes, box, None, geom=Geom(lift + s, (0,) * (2 - nd) + p, (1, 1), 1),
-                out_hw=lift + out)                                    # window sums (P, 1, Ho, Wo)
+    y = window_sums(planes, lift + k, lift + s, (0,) * (2 - nd) + p, lift + out)  # (P, 1, Ho, Wo)
     if divisor_override is not None:
         divisor = np.full(out, divisor_override)
     else:

@@ -241,3 +241,27 @@ def test_pruned_grad_through_a_cnn_equals_the_full_backward():
     assert all(p.grad is None for p in model.parameters())
     model(x).sum().backward()
     np.testing.assert_allclose(gx.data, x.grad.data)
+
+
+# ---- what a graph keeps ---------------------------------------------------------------------
+
+def test_a_chain_keeps_only_the_outputs_its_vjps_read():
+    from autograd.profiler import saved_bytes
+    x = ag.tensor(np.full(1000, 0.5), requires_grad=True)
+    y = x
+    for _ in range(10):
+        y = ops.exp(y - 1)                              # sub saves nothing, exp its output
+    assert saved_bytes(y) == 10 * 1000 * 8
+
+
+def test_saved_bytes_are_no_more_than_pytorchs():
+    _torch()
+    from benchmarks.memory import rows
+    for name, ours, theirs in rows():
+        assert ours <= theirs * 1.01, f"{name}: {ours} bytes saved, PyTorch {theirs}"
+
+
+def test_saved_report_lists_both_graphs():
+    from benchmarks.memory import report
+    text = report()
+    assert "LeNet-5" in text and "ratio" in text
