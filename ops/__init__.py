@@ -2,7 +2,8 @@
 when an input requires grad) or plain arrays (plain NumPy, returning arrays)."""
 from .elementwise import (add, sub, mul, div, neg, pow, remainder, floor_divide, exp, expm1, log,
                           log1p, sqrt, abs, sign, sin, cos, tanh, sigmoid, relu, leaky_relu,
-                          softplus, maximum, minimum, clamp, clip, where, astype, zeros_like)
+                          softplus, logaddexp, maximum, minimum, clamp, clip, where, astype,
+                          zeros_like)
 from .reduce import (sum, mean, amax, amin, max, min, argmax, argmin, var, std, cumsum,
                      logsumexp, norm, MaxResult)
 from .shape import (reshape, view, permute, transpose, swapaxes, broadcast_to, expand, squeeze,

@@ -149,6 +149,14 @@ def softplus(x, beta=1.0, threshold=20.0):
     return y, (lambda g, y, x: where(x * beta > threshold, g, g * sigmoid(x * beta)),)
 
 
+@primitive(save=("a", "b"))
+def logaddexp(a, b):
+    """log(e^a + e^b) without overflow."""
+    # d/da = e^a / (e^a + e^b) = sigmoid(a - b), finite also where a = b = -inf is not
+    return np.logaddexp(a, b), (lambda g, y, a, b: unbroadcast(g * sigmoid(a - b), a.shape),
+                                lambda g, y, a, b: unbroadcast(g * sigmoid(b - a), b.shape))
+
+
 def _tie_split(g, a, b):
     """g where a wins over b, g/2 where they tie, 0 where b wins."""
     return where(a == b, g * 0.5, g * (a > b))

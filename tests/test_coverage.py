@@ -39,3 +39,15 @@ def test_no_ops_module_is_shadowed_by_an_op():
     clashes = [m.name for m in pkgutil.iter_modules(ops.__path__)
                if type(getattr(ops, m.name)).__name__ != "module"]
     assert not clashes, f"ops submodules whose name is also an op: {clashes}"
+
+
+# adjoint primitives that only other primitives' VJPs call, and autograd's own
+INTERNAL = {"conv2d_weight": "the weight adjoint of conv2d (torch.nn.grad.conv2d_weight)",
+            "embedding_backward": "the adjoint of embedding",
+            "pool_gather": "max pooling's gather at the argmax", "pool_scatter": "its adjoint",
+            "checkpoint": "autograd.checkpoint"}
+
+
+def test_every_primitive_is_exported_from_ops():
+    missing = sorted(n for n in ag.PRIMITIVES if not hasattr(ops, n) and n not in INTERNAL)
+    assert not missing, f"primitives not exported from ops/__init__.py: {missing}"

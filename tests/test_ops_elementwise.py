@@ -35,6 +35,7 @@ GRAD_ROWS = [
     Row("relu", lambda a: a.relu(), [(2, 3)], domain=away_from_zero),
     Row("leaky_relu", lambda a: ops.leaky_relu(a, 0.2), [(2, 3)], domain=away_from_zero),
     Row("softplus", lambda a: ops.softplus(a * 10, beta=0.5, threshold=3), [(2, 3)]),
+    Row("logaddexp", lambda a, b: ops.logaddexp(a, b), B),
     Row("maximum", lambda a, b: ops.maximum(a, b), B),
     Row("minimum", lambda a, b: ops.minimum(a, b), B),
     Row("clamp", lambda a: a.clamp(-0.5, 0.5), [(3, 4)],
@@ -65,7 +66,8 @@ def test_unary_forward_matches_numpy(name, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("op,ref", [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
                                     ("div", np.true_divide), ("pow", np.power),
-                                    ("maximum", np.maximum), ("minimum", np.minimum)])
+                                    ("maximum", np.maximum), ("minimum", np.minimum),
+                                    ("logaddexp", np.logaddexp)])
 def test_binary_forward_matches_numpy(op, ref, dtype):
     rng = np.random.default_rng(1)
     a, b = rng.uniform(0.5, 2, (3, 4)).astype(dtype), rng.uniform(0.5, 2, (4,)).astype(dtype)
@@ -113,3 +115,19 @@ def test_astype_gradient_comes_back_in_the_input_dtype():
     assert x.grad.dtype == np.float64
     np.testing.assert_array_equal(x.grad.data, [2, 2, 2])
     assert not x.astype(np.int64).requires_grad
+
+
+def test_logaddexp_matches_pytorch_at_extremes():
+    torch = pytest.importorskip("torch")
+    a = np.array([-np.inf, -np.inf, 1e4, -1e4, 0.0, 3.0])
+    b = np.array([-np.inf, 2.0, 1e4, 1e4, np.inf, -np.inf])
+    ours = [ag.tensor(v, requires_grad=True) for v in (a, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
+    y, yt = ops.logaddexp(*ours), torch.logaddexp(*theirs)
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    u = np.random.default_rng(0).standard_normal(len(a))
+    with np.errstate(invalid="ignore"):             # -inf - -inf: nan, as in PyTorch
+        y.backward(u)
+    yt.backward(torch.tensor(u))
+    for m, t in zip(ours, theirs):
+        np.testing.assert_allclose(m.grad.data, t.grad.numpy(), equal_nan=True)
