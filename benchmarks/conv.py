@@ -1,4 +1,5 @@
-"""W3 LeNet-5 step, W4 conv2d 3x3, W5 max_pool2d 2x2 (forward + backward), and the measurements
+"""W3 LeNet-5 step (W3g/W3gf: grad(loss, x) alone, parameters live / frozen: what pruning the
+backward to the requested inputs saves), W4 conv2d 3x3, W5 max_pool2d 2x2 (forward + backward), and the measurements
 behind the design of ops/conv.py: W4f forward alone, W4c the col2im scatter (numba kernel
 against a NumPy loop over kernel offsets; PyTorch's is F.fold).
 
@@ -63,6 +64,31 @@ def w3_torch():
     def step():
         cross_entropy_backward(lenet_logits(torch.nn.functional, x, params), rows, y, params,
                                torch.logsumexp)
+    return step
+
+
+def w3g_tapegrad(live=True):
+    """grad(loss, x) alone through LeNet: with pruning, live parameters cost nothing extra."""
+    x, y, params = _lenet_data()
+    params = [ag.tensor(p, requires_grad=live) for p in params]
+    x, y = ag.tensor(x, requires_grad=True), ag.tensor(y)
+
+    def step():
+        ag.grad(ops.cross_entropy(lenet_logits(ops, x, params), y), x)
+    return step
+
+
+def w3g_torch(live=True):
+    torch = torch_or_none()
+    if torch is None:
+        return None
+    x, y, params = _lenet_data()
+    params = [torch.tensor(p, requires_grad=live) for p in params]
+    x, y = torch.tensor(x, requires_grad=True), torch.tensor(y)
+    F = torch.nn.functional
+
+    def step():
+        torch.autograd.grad(F.cross_entropy(lenet_logits(F, x, params), y), x)
     return step
 
 
@@ -198,6 +224,10 @@ def w5_numpy():
 WORKLOADS = [
     Workload("W3", "LeNet-5 b64 fwd+bwd", {"tapegrad": w3_tapegrad, "torch": w3_torch},
              target=1.5),
+    Workload("W3g", "LeNet-5 b64 grad(loss, x), parameters live",
+             {"tapegrad": w3g_tapegrad, "torch": w3g_torch}),
+    Workload("W3gf", "LeNet-5 b64 grad(loss, x), parameters frozen",
+             {"tapegrad": lambda: w3g_tapegrad(False), "torch": lambda: w3g_torch(False)}),
     Workload("W4", "conv2d 3x3 32x64x32x32 fwd+bwd",
              {"tapegrad": w4_tapegrad, "torch": w4_torch, "numpy": w4_numpy},
              flops=3 * CONV_FLOPS, target=1.5),
