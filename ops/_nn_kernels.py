@@ -153,3 +153,15 @@ def normalize_backward(d3, x3, mean, inv, scale, out):
             for i in range(n_l):
                 out[a, b, i] = scale[b] * (d3[a, b, i] - s1 - (x3[a, b, i] - mu) * s2)
     return out
+
+
+@njit(cache=True, fastmath={"reassoc", "nsz"})
+def exp_shifted_scaled_rows(x, m, c, out):
+    """out[i, j] = exp(x[i, j] - m[i]) c[i] for x and out (R, C), m and c (R,), m[i] at least
+    the row's maximum: a softmax recomputed and scaled in one pass (so that cross_entropy need
+    not keep one for its backward)."""
+    for i in range(x.shape[0]):
+        mi, ci = m[i], c[i]
+        for j in range(x.shape[1]):
+            out[i, j] = exp_nonpositive(x[i, j] - mi) * ci
+    return out

@@ -15,7 +15,7 @@ from autograd.extend import plain, primitive, recording, reuse
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from .activation import axis_sum, exp_shifted, log_softmax, softmax, times_rows
+from .activation import axis_sum, exp_shifted, exp_shifted_times, log_softmax, softmax
 from .index import index_put_add
 
 
@@ -113,40 +113,55 @@ def _smoothed(t, eps, n, w):
     return q if w is None else q * w
 
 
+def _index_terms(x, target, w, ignore_index, axis, eps):
+    """For class-index targets: q = a onehot(t) + b w, as (idx, a, b, sq, wt) with sq = sum q
+    per sample (b None without smoothing). Cheap enough that the VJP recomputes it from the
+    saved target instead of keeping it."""
+    idx, wt, valid = _class_targets(x, target, w, ignore_index, axis)
+    if not eps:
+        return idx, wt, None, wt, wt
+    n = x.shape[axis]
+    a, b = wt * (1 - eps), valid * (eps / n)
+    return idx, a, b, a + b * (n if w is None else np.sum(w)), wt
+
+
 @primitive(save=("x", "target"),
            static=("weight", "ignore_index", "reduction", "label_smoothing"))
 def _cross_entropy(x, target, weight, ignore_index, reduction, label_smoothing):
     axis = _class_axis(x, reduction, label_smoothing)
     n, eps = x.shape[axis], label_smoothing
     w = _class_weight(weight, x, axis)
-    e, m, s = exp_shifted(x, axis, "cross_entropy")
+    _, m, s = exp_shifted(x, axis, "cross_entropy")
     log_s = np.log(s)                                   # log sum exp(x - m)
+    lse = m + log_s                                     # all the VJP keeps: x - lse = log softmax
     probs = np.asarray(target).dtype.kind == "f" and np.shape(target) == x.shape
     z = x - m if probs or eps else None
     if probs:
-        q = _smoothed(np.asarray(target, x.dtype), eps, n, w)
+        q = _smoothed(np.asarray(target, x.dtype), eps, n, w)  # x-sized unless it is target
         sq, qz = axis_sum(q, axis), axis_sum(q * z, axis)
         denom = x.size // n
         loss = sq * log_s - qz                          # -sum q log softmax
     else:
-        idx, wt, valid = _class_targets(x, target, w, ignore_index, axis)
-        a, b = wt * (1 - eps), valid * (eps / n)        # q = a onehot(t) + b w
-        wsum = n if w is None else np.sum(w)
-        zt = x[idx] - m
+        idx, a, b, _, wt = _index_terms(x, target, w, ignore_index, axis, eps)
+        q = sq = None                                   # the VJP recomputes its terms
+        loss = a * (log_s - (x[idx] - m))
         if eps:
             zw = axis_sum(z if w is None else z * w, axis)
-        sq, denom = a + b * wsum, np.sum(wt)
-        loss = a * (log_s - zt) + (b * (wsum * log_s - zw) if eps else 0)
+            loss += b * ((n if w is None else np.sum(w)) * log_s - zw)
+        denom = np.sum(wt)
     kshape = loss.shape
 
     def gx(g, y, x, t):                                 # d/dx = g (softmax sum(q) - q)
         gi = _per_sample(g, reduction, denom, kshape)
-        q_ = reuse(q, _smoothed, t, eps, n, w) if probs else None
-        sq_ = reduce.sum(q_, axis, True) if recording() and probs else sq
+        if probs:
+            q_ = reuse(q, _smoothed, t, eps, n, w)
+            sq_ = reduce.sum(q_, axis, True) if recording() else sq
+        else:
+            idx, a, b, sq_, _ = _index_terms(x, t, w, ignore_index, axis, eps)
         if recording():
             r = softmax(x, axis) * (gi * sq_)
-        else:                                           # e / s: the softmax, normalized here
-            r = times_rows(e, gi * sq_ / s)
+        else:                                           # exp(x - lse): the softmax
+            r = exp_shifted_times(x, lse, gi * sq_)
         if probs:
             return r - q_ * gi
         r = _minus_at(r, gi * a, idx, x.shape)
@@ -154,7 +169,7 @@ def _cross_entropy(x, target, weight, ignore_index, reduction, label_smoothing):
 
     def gt(g, y, x, t):                                 # d/dq = -g log softmax(x)
         gi = _per_sample(g, reduction, denom, kshape)
-        lp = log_softmax(x, axis) if recording() else x - (m + log_s)
+        lp = log_softmax(x, axis) if recording() else x - lse
         return -(gi * (1 - eps)) * (lp if w is None else lp * w)
     out = _reduce_fused(np.squeeze(loss, axis), reduction, denom)
     return out, (gx, gt if probs else None)
