@@ -115,6 +115,27 @@ def test_scale_rows_kernel_and_times_rows_match_numpy(dtype):
         np.testing.assert_array_equal(got, a * cc.astype(dtype))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_shifted_scaled_rows_kernel_and_exp_shifted_times_match_numpy(dtype):
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((4, 5, 6)) * 30).astype(dtype)
+    c = rng.standard_normal((4, 5, 1)).astype(dtype)
+    for m in (x.max(-1, keepdims=True), np.log(np.exp(x.astype(np.float64)).sum(-1,
+                                                                           keepdims=True))):
+        m = m.astype(dtype)
+        out = _nn_kernels.exp_shifted_scaled_rows(x.reshape(20, 6), m.reshape(20),
+                                                  c.reshape(20), np.empty((20, 6), dtype))
+        tol = 5e-7 if dtype == np.float32 else 1e-15
+        ref = np.exp(x - m) * c
+        np.testing.assert_allclose(out.reshape(x.shape), ref, rtol=tol,
+                                   atol=np.finfo(dtype).tiny)
+        np.testing.assert_allclose(ops.activation.exp_shifted_times(x, m, c), ref, rtol=tol,
+                                   atol=np.finfo(dtype).tiny)
+    m0 = x.max(0, keepdims=True)                    # not along the last axis: NumPy's path
+    np.testing.assert_array_equal(ops.activation.exp_shifted_times(x, m0, 2.0),
+                                  np.exp(x - m0) * 2.0)
+
+
 # (our call, torch call) pairs on one input
 CASES = {
     "relu": (lambda x: F.relu(x), lambda t, x: t.relu(x)),

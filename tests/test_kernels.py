@@ -136,7 +136,7 @@ FIRST_USE = textwrap.dedent("""
     y = ops.max_pool2d(ops.conv2d(x, w, padding=1), 2).reshape(2, 64)
     F.cross_entropy(y, np.array([0, 1])).backward()
     kernels = [K.im2col, K.col2im, K.max_pool, K.scatter_planes, NK.exp_shifted_rows,
-               NK.scale_rows]
+               NK.exp_shifted_scaled_rows]
     print(json.dumps({"misses": sum(sum(k.stats.cache_misses.values()) for k in kernels),
                       "hits": sum(sum(k.stats.cache_hits.values()) for k in kernels)}))
 """)
