@@ -161,3 +161,22 @@ def test_static_setting_requires_grad():
     with pytest.raises(TypeError, match=r"^clamp: argument of shape \(3,\) is a static setting "
                                         r"and cannot be differentiated"):
         ops.clamp(x, x)
+
+
+def test_forgotten_setting():
+    t = leaf(2, 3)
+    for call, name in ((lambda: ops.reshape(t), "reshape"), (lambda: ops.permute(t), "permute"),
+                       (lambda: ops.astype(t), "astype"), (lambda: ops.getitem(t), "getitem"),
+                       (lambda: ops.cumsum(t), "cumsum"), (lambda: ops.tile(t), "tile")):
+        with pytest.raises(TypeError, match=f"^{name}: .*missing 1 required"):
+            call()
+
+
+def test_vjp_reads_a_value_it_did_not_save():
+    @ag.primitive(save=())
+    def forgetful(x):
+        return x * 3, (lambda g, y, x: g * x,)          # reads x without saving it
+    del ag.PRIMITIVES["forgetful"]
+    with pytest.raises(RuntimeError, match=r"forgetful: its VJP read input 0 \(shape \(2,\)\), "
+                                           "which the primitive does not declare in save="):
+        forgetful(leaf(2)).sum().backward()
