@@ -3,17 +3,19 @@ the LSTM cell's backward): arrays in, arrays out.
 
 Each has a plain NumPy reference in tests/test_functional_embedding.py,
 tests/test_functional_activation.py, tests/test_functional_norm.py or
-tests/test_nn_recurrence.py; with NUMBA_DISABLE_JIT=1 they run as (slow) Python.
+tests/test_nn_recurrence.py; with NUMBA_DISABLE_JIT=1 they run as (slow) Python. All are
+declared with _vecmath.njit_cached, so that their on-disk cache follows edits to _vecmath: not
+only those that call its helpers now, as a kernel inlines whatever it calls, a call is easily
+added, and a missed one would load stale code.
 """
 import math
 
 import numpy as np
-from numba import njit
 
-from ._vecmath import exp_nonpositive, maximum
+from ._vecmath import exp_nonpositive, maximum, njit_cached
 
 
-@njit(cache=True)
+@njit_cached()
 def scatter_add_rows(out, indices, rows):
     """out[indices[i]] += rows[i] for every i, repeated indices accumulating (in place).
 
@@ -26,7 +28,7 @@ def scatter_add_rows(out, indices, rows):
     return out
 
 
-@njit(cache=True)
+@njit_cached()
 def _erf_flat(x, out):
     for i in range(x.shape[0]):
         out[i] = math.erf(x[i])
@@ -40,7 +42,7 @@ def erf(x):
     return _erf_flat(flat, np.empty_like(flat)).reshape(x.shape)
 
 
-@njit(cache=True, fastmath={"reassoc", "nsz"})
+@njit_cached(fastmath={"reassoc", "nsz"})
 def exp_shifted_rows(x, e, m, s):
     """Row by row of x (R, C): m = max (NaN if the row has one; then 0 where not finite),
     e = exp(x - m) and s = sum(e), writing e (R, C), m (R,) and s (R,). The max, the exp and
@@ -60,7 +62,7 @@ def exp_shifted_rows(x, e, m, s):
         m[i], s[i] = mi, acc
 
 
-@njit(cache=True)
+@njit_cached()
 def scale_rows(a, c, out):
     """out[i, j] = a[i, j] c[i] for a and out (R, C) and c (R,); returns out (which may be a)."""
     for i in range(a.shape[0]):
@@ -70,7 +72,7 @@ def scale_rows(a, c, out):
     return out
 
 
-@njit(cache=True)
+@njit_cached()
 def lstm_cell_backward(a, tc, c_prev, dh, dc, d):
     """One step of an LSTM's BPTT. a (B, 4H) holds the gates i, f, g, o; tc = tanh(c) and
     c_prev (B, H) the cell after and before the step; dh and dc (B, H) the gradients of h and
@@ -91,7 +93,7 @@ def lstm_cell_backward(a, tc, c_prev, dh, dc, d):
             gb[j] = c * f
 
 
-@njit(cache=True, fastmath=True)
+@njit_cached(fastmath=True)
 def normalize(x3, eps, scale, shift):
     """y = (x3 - mean) / sqrt(var + eps) * scale[b] + shift[b], the mean and biased variance
     taken over A and L of x3 (A, B, L) for each b. Returns y in x3's dtype and the mean and
@@ -119,7 +121,7 @@ def normalize(x3, eps, scale, shift):
     return y, mean, var
 
 
-@njit(cache=True, fastmath=True)
+@njit_cached(fastmath=True)
 def centered_sums(g3, x3, mean):
     """sum(g3) and sum(g3 (x3 - mean[b])) over A and L for each b, in float64: the bias and
     (times inv) the weight gradient of batch_norm."""
@@ -137,7 +139,7 @@ def centered_sums(g3, x3, mean):
     return s1, s2
 
 
-@njit(cache=True, fastmath=True)
+@njit_cached(fastmath=True)
 def normalize_backward(d3, x3, mean, inv, scale, out):
     """out = scale[b] (d - mean(d) - xhat mean(d xhat)) with xhat = (x3 - mean[b]) inv[b], the
     means over A and L of each b: the input gradient of normalization for d = dL/dxhat (or,

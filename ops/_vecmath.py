@@ -12,15 +12,20 @@ two are written so that a loop over them vectorizes and keeps NumPy's semantics:
 Each is a plain Python function of NumPy scalars (used as is with NUMBA_DISABLE_JIT=1) that
 numba compiles through an overload. A kernel that calls them may take `reassoc` fast math for
 its own sums: these keep their own flags, so that `reassoc` cannot undo the two-part ln 2 below.
-numba's on-disk cache of a kernel does not notice edits to this file: clear the __pycache__
-folders after changing it.
+numba keys a kernel's on-disk cache on the kernel's own file only, so a kernel that calls these
+is declared with njit_cached below, whose cache entries are also keyed on this file's contents:
+after an edit here such a kernel compiles afresh in the next process, with nothing to clear.
 """
+import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
+from numba.core.caching import FunctionCache
+from numba.core.dispatcher import Dispatcher
 from numba.extending import intrinsic, overload
 
 
@@ -99,3 +104,30 @@ def _exp_numba(v):
         return lambda v: _exp32(v)
     if v == types.float64:
         return lambda v: _exp64(v)
+
+
+_SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+# The hash goes into each entry's key, not into the index's source stamp: a stamp of our own
+# would need a cache locator of our own, and numba chooses the cache folder through a list of
+# them (NUMBA_CACHE_DIR, __pycache__, the user's cache) that ours would have to redo. The key
+# only adds to numba's, through two internals that are the same in numba 0.58 to 0.68 (hence
+# the cap in setup.cfg): Cache._index_key, and the Dispatcher's _cache that enable_caching
+# sets. Entries for older versions of this file stay in the index (reverting an edit loads one
+# again) until the kernel's own file changes, when numba starts its index anew.
+class _VecmathCache(FunctionCache):
+    def _index_key(self, sig, codegen):
+        return super()._index_key(sig, codegen) + (_SOURCE_HASH,)
+
+
+def njit_cached(**options):
+    """njit(cache=True, **options) for a kernel that calls maximum or exp_nonpositive, itself
+    or through another kernel: it inlines them, so its cache entries are keyed on this file's
+    contents as well."""
+    def decorate(py_func):
+        kernel = njit(**options)(py_func)
+        if isinstance(kernel, Dispatcher):        # else NUMBA_DISABLE_JIT=1 gave back py_func
+            kernel._cache = _VecmathCache(py_func)
+        return kernel
+    return decorate
