@@ -157,7 +157,7 @@ def normalize_backward(d3, x3, mean, inv, scale, out):
     return out
 
 
-@njit(cache=True, fastmath={"reassoc", "nsz"})
+@njit_cached(fastmath={"reassoc", "nsz"})
 def exp_shifted_scaled_rows(x, m, c, out):
     """out[i, j] = exp(x[i, j] - m[i]) c[i] for x and out (R, C), m and c (R,), m[i] at least
     the row's maximum: a softmax recomputed and scaled in one pass (so that cross_entropy need
