@@ -137,6 +137,36 @@ def _needed(roots, inputs):
     return needed, leaves
 
 
+_callbacks = []          # one list per backward pass running (they nest): see queue_callback
+
+
+def queue_callback(fn):
+    """Run fn() once the backward pass now running has put every leaf's gradient in .grad
+    (PyTorch's engine queue_callback; DistributedDataParallel waits for its all-reduces so)."""
+    if not _callbacks:
+        raise RuntimeError("queue_callback: no backward pass is running")
+    _callbacks[-1].append(fn)
+
+
+def _leaf_uses(outputs, needed, wanted_leaves):
+    """{id(leaf): how many VJP results will reach it} for the leaves with post-accumulate
+    hooks, over the part of the graph this backward runs: such a leaf lands in .grad, and its
+    hooks run, as soon as its last contribution arrives."""
+    uses, seen, stack = {}, set(), [t._node for t in outputs if t._node is not None]
+    while stack:
+        node = stack.pop()
+        if node in seen or node.edges is None or (needed is not None and node not in needed):
+            continue
+        seen.add(node)
+        for e, vjp in zip(node.edges, node.vjps):
+            if type(e) is engine.Node:
+                stack.append(e)
+            elif e is not None and vjp is not None and tensor_hooks.post_hooks_of(e):
+                if wanted_leaves is None or id(e) in wanted_leaves:
+                    uses[id(e)] = uses.get(id(e), 0) + 1
+    return uses
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                  accumulate=True):
     """Backpropagate `grad_outputs` from `outputs` through the tape.
@@ -146,6 +176,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     the gradients of `inputs` are returned (None where an input is unreachable) and `.grad`
     is untouched."""
     heap, pending, leaves, roots = [], {}, {}, []
+    uses = owned = None
 
     def push(e, g):
         if type(e) is not engine.Node:                  # a leaf Tensor
@@ -154,6 +185,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 leaves[key][1] = leaves[key][1] + g
             else:
                 leaves[key] = [e, g]
+            if uses and key in uses:
+                uses[key] -= 1
+                if not uses[key]:                       # its last contribution: land it now
+                    _land(*leaves.pop(key), create_graph, owned)
         elif e in pending:
             pending[e] = pending[e] + g
         else:
@@ -165,87 +200,110 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             why = (f"has dtype {out.dtype}, which cannot require grad" if out.dtype.kind not in "fc"
                    else "does not require grad and has no grad_fn")
             raise RuntimeError(f"backward: output {i} (shape {out.shape}) {why}")
-        g = _as_root_grad(out, g, i, create_graph)
-        roots.append(g)
+        roots.append(_as_root_grad(out, g, i, create_graph))
+    # a .grad array must be its leaf's own: not the caller's gradient, nor another leaf's
+    owned = set(map(id, roots))
+    for out, g in zip(outputs, roots):
         push(out._node or out, g)
 
     needed = wanted_leaves = None
     if inputs is not None:
         needed, wanted_leaves = _needed(outputs, inputs)
+    if accumulate and tensor_hooks.post_hooks:
+        uses = _leaf_uses(outputs, needed, wanted_leaves)
     captured = {}
     wanted = {t._node for t in inputs if t._node is not None} if inputs else ()
     hooks = engine._hooks
     if hooks:
         t_start = perf_counter()
-    with set_grad_enabled(create_graph), recording(create_graph):
-        while heap:
-            node = heappop(heap)[1]
-            g = pending.pop(node)
-            if node.hooks:
-                g = tensor_hooks.run(node.hooks, g, create_graph, engine.Tensor._wrap)
-            if node in wanted:
-                captured[node] = g
-            vjps = node.vjps
-            if vjps is None:
-                raise RuntimeError(_FREED.format(node.name))
-            y, xs = _vjp_args(node, create_graph)
-            for i, e in enumerate(node.edges):
-                if e is None or vjps[i] is None:
-                    continue
-                if needed is not None and (e not in needed if type(e) is engine.Node
-                                           else id(e) not in wanted_leaves):
-                    continue
-                if not hooks:
-                    gx = vjps[i](g, y, *xs)
-                else:
-                    gx = _hooked_vjp(hooks, node, vjps[i], g, y, xs)
-                if gx.shape != e.shape:
-                    raise RuntimeError(
-                        f"{node.name}: VJP returned a gradient of shape {gx.shape} for input "
-                        f"{i} of shape {e.shape}")
-                dtype = e.dtype
-                if gx.dtype is not dtype and gx.dtype != dtype:
-                    gx = gx.astype(dtype)   # a Tensor's is recorded: higher orders see it
-                if type(e) is engine.Node and e not in pending:     # the common case, inlined
-                    pending[e] = gx
-                    heappush(heap, (-e.seq, e))
-                else:
-                    push(e, gx)
-            if not retain_graph:
-                node.vjps = node.edges = node.saved = node.metas = node.out = None
-    if hooks:
-        for h in hooks:
-            h.backward(perf_counter() - t_start)
-
-    if tensor_hooks.leaf_hooks:
-        for entry in leaves.values():                   # [leaf, its summed gradient]
-            hooks = tensor_hooks.hooks_of_leaf(entry[0])
-            if hooks:
-                entry[1] = tensor_hooks.run(hooks, entry[1], create_graph, engine.Tensor._wrap)
+    _callbacks.append([])
+    try:
+        with set_grad_enabled(create_graph), recording(create_graph):
+            while heap:
+                node = heappop(heap)[1]
+                g = pending.pop(node)
+                if node.hooks:
+                    g = tensor_hooks.run(node.hooks, g, create_graph, engine.Tensor._wrap)
+                if node in wanted:
+                    captured[node] = g
+                vjps = node.vjps
+                if vjps is None:
+                    raise RuntimeError(_FREED.format(node.name))
+                y, xs = _vjp_args(node, create_graph)
+                for i, e in enumerate(node.edges):
+                    if e is None or vjps[i] is None:
+                        continue
+                    if needed is not None and (e not in needed if type(e) is engine.Node
+                                               else id(e) not in wanted_leaves):
+                        continue
+                    if not hooks:
+                        gx = vjps[i](g, y, *xs)
+                    else:
+                        gx = _hooked_vjp(hooks, node, vjps[i], g, y, xs)
+                    if gx.shape != e.shape:
+                        raise RuntimeError(
+                            f"{node.name}: VJP returned a gradient of shape {gx.shape} for "
+                            f"input {i} of shape {e.shape}")
+                    dtype = e.dtype
+                    if gx.dtype is not dtype and gx.dtype != dtype:
+                        gx = gx.astype(dtype)   # a Tensor's is recorded: higher orders see it
+                    if type(e) is engine.Node and e not in pending:     # the common case
+                        pending[e] = gx
+                        heappush(heap, (-e.seq, e))
+                    else:
+                        push(e, gx)
+                if not retain_graph:
+                    node.vjps = node.edges = node.saved = node.metas = node.out = None
+        if hooks:
+            for h in hooks:
+                h.backward(perf_counter() - t_start)
+        if accumulate:
+            for t, g in list(leaves.values()):
+                _land(t, g, create_graph, owned)
+            for node, g in captured.items():            # backward(inputs=) of non-leaves
+                t = _input_of(inputs, node)
+                g = g if isinstance(g, engine.Tensor) else engine.Tensor._wrap(np.array(g))
+                t.grad = g if t.grad is None else t.grad + g
+        callbacks = _callbacks[-1]
+    finally:
+        _callbacks.pop()
+    for fn in callbacks:
+        fn()
     if accumulate:
-        # a .grad array must be its leaf's own: not the caller's gradient, not another leaf's,
-        # not read-only (a broadcast), not a view of an array that something else holds
-        owned = set(map(id, roots))
-        for t, g in leaves.values():
-            if not isinstance(g, engine.Tensor):
-                if (id(g) in owned or not g.flags.writeable
-                        or (g.base is not None and sys.getrefcount(g.base) > 2)):
-                    g = g.copy()
-                owned.add(id(g))
-                g = engine.Tensor._wrap(g)
-            t.grad = g if t.grad is None else t.grad + g
-        for node, g in captured.items():                # backward(inputs=) of non-leaves
-            t = _input_of(inputs, node)
-            g = g if isinstance(g, engine.Tensor) else engine.Tensor._wrap(np.array(g))
-            t.grad = g if t.grad is None else t.grad + g
         return None
     result = []
     for t in inputs:
         g = captured.get(t._node) if t._node is not None else leaves.get(id(t), (None, None))[1]
-        if g is not None and not isinstance(g, engine.Tensor):
-            g = engine.Tensor._wrap(g)
+        if g is not None:
+            g = _hooked(t, g, create_graph)
+            if not isinstance(g, engine.Tensor):
+                g = engine.Tensor._wrap(g)
         result.append(g)
     return result
+
+
+def _hooked(t, g, create_graph):
+    """g passed through the leaf t's gradient hooks, if it has any."""
+    hooks = tensor_hooks.hooks_of_leaf(t) if tensor_hooks.leaf_hooks else None
+    return tensor_hooks.run(hooks, g, create_graph, engine.Tensor._wrap) if hooks else g
+
+
+def _land(t, g, create_graph, owned):
+    """Put the summed gradient g of the leaf t, through its hooks, into t.grad; then run its
+    post-accumulate hooks. A .grad array is its leaf's own: never the caller's gradient,
+    another leaf's, read-only (a broadcast) or a view of an array something else holds."""
+    g = _hooked(t, g, create_graph)
+    if not isinstance(g, engine.Tensor):
+        if (id(g) in owned or not g.flags.writeable
+                or (g.base is not None and sys.getrefcount(g.base) > 2)):
+            g = g.copy()
+        owned.add(id(g))
+        g = engine.Tensor._wrap(g)
+    t.grad = g if t.grad is None else t.grad + g
+    post = tensor_hooks.post_hooks_of(t) if tensor_hooks.post_hooks else None
+    if post:
+        for hook in list(post.values()):
+            hook(t)
 
 
 def _input_of(inputs, node):

@@ -1,7 +1,10 @@
 """Tensor hooks, as PyTorch's: `t.register_hook(hook)` calls hook(grad) when the gradient
 with respect to t has been summed up during a backward pass (before it flows on, or before
 it lands in a leaf's .grad); a returned Tensor replaces that gradient. `t.retain_grad()`
-keeps a non-leaf's gradient in its .grad. Hooks of a non-leaf live on the node that made it
+keeps a non-leaf's gradient in its .grad. `t.register_post_accumulate_grad_hook(hook)` calls
+hook(t) on a leaf once its gradient of a backward pass is in t.grad, during that pass (as soon
+as no VJP left to run contributes to it: what lets DistributedDataParallel start reducing
+gradients while backward goes on). Hooks of a non-leaf live on the node that made it
 (node.hooks); those of leaves in a registry here keyed by id and emptied as they die, so
 nothing is paid without hooks.
 """
@@ -11,19 +14,29 @@ import weakref
 import numpy as np
 
 leaf_hooks = {}          # id(leaf Tensor) -> (weak reference to it, {handle id: hook})
+post_hooks = {}          # the same for post-accumulate-grad hooks
 
 
-def hooks_of_leaf(t):
-    """The hooks registered on the leaf t, or None."""
-    entry = leaf_hooks.get(id(t))
+def _of(registry, t):
+    entry = registry.get(id(t))
     return entry[1] if entry is not None and entry[0]() is t else None
 
 
-def _leaf_entry(t):
+def hooks_of_leaf(t):
+    """The gradient hooks registered on the leaf t, or None."""
+    return _of(leaf_hooks, t)
+
+
+def post_hooks_of(t):
+    """The post-accumulate-grad hooks registered on the leaf t, or None."""
+    return _of(post_hooks, t)
+
+
+def _leaf_entry(t, registry=leaf_hooks):
     key = id(t)
-    if hooks_of_leaf(t) is None:               # (an entry for a dead tensor is replaced)
-        leaf_hooks[key] = (weakref.ref(t, lambda _: leaf_hooks.pop(key, None)), {})
-    return leaf_hooks[key][1]
+    if _of(registry, t) is None:               # (an entry for a dead tensor is replaced)
+        registry[key] = (weakref.ref(t, lambda _: registry.pop(key, None)), {})
+    return registry[key][1]
 
 
 class RemovableHandle:
@@ -54,6 +67,17 @@ def register_hook(t, hook):
         if t._node.hooks is None:
             t._node.hooks = {}
         hooks = t._node.hooks
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_post_accumulate_grad_hook(t, hook):
+    if t._node is not None or not t.requires_grad:
+        raise RuntimeError(f"register_post_accumulate_grad_hook: post accumulate grad hooks "
+                           f"can only be registered on leaf tensors that require grad (shape "
+                           f"{t.shape})")
+    hooks = _leaf_entry(t, post_hooks)
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
     return handle

@@ -83,6 +83,10 @@ class Tensor(TensorMethods):
         """hook(grad) runs when this tensor's gradient is computed; see autograd.hooks."""
         return hooks.register_hook(self, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(self) runs once this leaf's gradient of a backward pass is in .grad."""
+        return hooks.register_post_accumulate_grad_hook(self, hook)
+
     def retain_grad(self):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
         hooks.retain_grad(self)

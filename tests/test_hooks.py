@@ -100,3 +100,52 @@ def test_dead_tensors_leave_the_registry_and_graphs_are_freed():
     ref = weakref.ref(y)
     del y                                           # retain_grad holds y only weakly
     assert ref() is None
+
+
+def test_post_accumulate_grad_hook_runs_during_backward_once_the_gradient_is_complete():
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((4, 3)))
+    w1 = ag.tensor(rng.standard_normal((3, 5)), requires_grad=True)
+    w2 = ag.tensor(rng.standard_normal((5, 2)), requires_grad=True)
+    seen = []
+    w2.register_post_accumulate_grad_hook(
+        lambda t: seen.append(("w2", t.grad.data.copy(), w1.grad is None)))
+    w1.register_post_accumulate_grad_hook(lambda t: seen.append(("w1", t.grad.data.copy(), None)))
+    h = (x @ w1).tanh()
+    ((h @ w2) * (h @ w2)).sum().backward()          # w2 reached twice: hooked once, complete
+    assert [s[0] for s in seen] == ["w2", "w1"]
+    assert seen[0][2]                                # before w1's gradient existed
+    np.testing.assert_allclose(seen[0][1], w2.grad.data)
+    np.testing.assert_allclose(seen[1][1], w1.grad.data)
+    np.testing.assert_allclose(w2.grad.data, 2 * h.data.T @ (h.data @ w2.data))
+
+
+def test_post_accumulate_grad_hook_sees_accumulated_grad_and_can_be_removed():
+    w = ag.tensor(np.ones(3), requires_grad=True)
+    calls = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.data.copy()))
+    (w * 2).sum().backward()
+    (w * 3).sum().backward()
+    np.testing.assert_allclose(calls, [[2, 2, 2], [5, 5, 5]])
+    handle.remove()
+    (w * 1).sum().backward()
+    assert len(calls) == 2
+
+
+def test_post_accumulate_grad_hook_only_on_leaves():
+    w = ag.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="can only be registered on leaf tensors"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)
+
+
+def test_queue_callback_runs_after_every_grad_is_in_place():
+    from autograd.backprop import queue_callback
+    w1 = ag.tensor(np.ones(3), requires_grad=True)
+    w2 = ag.tensor(np.ones(3), requires_grad=True)
+    seen = []
+    w2.register_post_accumulate_grad_hook(
+        lambda t: queue_callback(lambda: seen.append(w1.grad is not None)))
+    ((w1 * 2) * w2).sum().backward()
+    assert seen == [True]
+    with pytest.raises(RuntimeError, match="no backward pass is running"):
+        queue_callback(lambda: None)
