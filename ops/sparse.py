@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from autograd.engine import primitive
+from autograd.engine import bump_version, primitive
 from autograd.tensor import Tensor, _plain
 from . import reduce
 from . import shape as sh
@@ -107,6 +107,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         rows = np.unique(_indices(input, v))
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1, keepdims=True)
         w[rows] *= np.where(norms > max_norm, max_norm / (norms + 1e-7), 1).astype(w.dtype)
+        if isinstance(weight, Tensor):      # as PyTorch's embedding_renorm_; before _embedding
+            bump_version(weight)            # saves the weight, so this lookup's graph stays valid
     return _embedding(weight, _plain(input), padding_idx, scale_grad_by_freq)
 
 
