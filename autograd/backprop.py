@@ -19,9 +19,6 @@ class _Missing:
     """Stands in for a value a VJP may not read: one its primitive did not save, or one that
     was modified in place after it was saved. A VJP may read its shape, dtype and ndim; any
     other use raises the error that says what happened."""
-    __array_ufunc__ = None
-    __array_function__ = None
-
     def __init__(self, shape, dtype, why):
         self.shape, self.dtype, self.ndim, self._why = shape, dtype, len(shape), why
 
@@ -31,6 +28,13 @@ class _Missing:
 
     def _fail(self, *args, **kwargs):
         raise RuntimeError(self._why)
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func is np.shape or func is np.ndim:         # what a stand-in may tell
+            return getattr(self, func.__name__)
+        return self._fail()
+
+    __array_ufunc__ = _fail
 
     __getattr__ = __array__ = __getitem__ = __len__ = __iter__ = __float__ = __neg__ = _fail
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail

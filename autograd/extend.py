@@ -15,6 +15,8 @@ else (the modules in `ops` import only this; docs/adding-an-op.md walks through 
 - `unbroadcast(g, shape)`: the VJP of broadcasting.
 - `grad(outputs, inputs, grad_outputs, create_graph=...)`: for a VJP that differentiates a
   composition of ops (a fused op's reference) when it is recorded.
+- `bump_version(t)`: an op that writes into a Tensor's data in place (running statistics, a
+  renormalized embedding) records it, so that a backward through a graph that saved t raises.
 - `plain(x)`: the array behind a Tensor; `is_tensor(x)`; `wrap(array)`: a Tensor that does not
   require grad, for non-differentiable results (indices, masks); `like(x, array)` wraps only
   when x is a Tensor, so an op called on arrays stays plain NumPy.
@@ -23,7 +25,7 @@ import numpy as np
 
 from . import engine
 from .backprop import grad
-from .engine import PRIMITIVES, primitive
+from .engine import PRIMITIVES, bump_version, primitive
 from .grad_mode import is_recording as recording
 
 
@@ -68,5 +70,5 @@ def reuse(saved, recompute, *args):
     return recompute(*args) if recording() else saved
 
 
-__all__ = ["PRIMITIVES", "primitive", "recording", "reuse", "unbroadcast", "grad", "plain",
-           "is_tensor", "wrap", "like"]
+__all__ = ["PRIMITIVES", "primitive", "recording", "reuse", "unbroadcast", "grad",
+           "bump_version", "plain", "is_tensor", "wrap", "like"]

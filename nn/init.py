@@ -1,5 +1,6 @@
 """Parameter initialisation, as torch.nn.init: each function fills a Tensor (or ndarray) in
-place and returns it.
+place and returns it. Filling a Tensor bumps its version counter (as PyTorch's do), so a graph
+that saved the old values raises at backward time instead of using the new ones.
 
 Random draws come from `generator` (a numpy.random.Generator) when given, else from the default
 generator, which `manual_seed(seed)` (autograd.manual_seed) resets: layers initialise through
@@ -10,6 +11,7 @@ import math
 
 import numpy as np
 
+from autograd.engine import bump_version
 from autograd.random import default_generator, manual_seed  # noqa: F401  (nn.init.manual_seed)
 from autograd.tensor import Tensor
 
@@ -27,6 +29,8 @@ def _array(tensor):
 
 def _fill(tensor, values):
     _array(tensor)[...] = values
+    if isinstance(tensor, Tensor):      # an ndarray has no version to bump
+        bump_version(tensor)
     return tensor
 
 

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from autograd.engine import bump_version
 from autograd.hooks import RemovableHandle
 from autograd.tensor import Tensor
 from .parameter import Parameter
@@ -316,7 +317,10 @@ class Module:
 
     def to(self, *args, dtype=None, device=None):
         """Cast floating parameters and buffers (in place: the same Parameter objects keep
-        new arrays) to `dtype`. A device argument must be "cpu" and changes nothing."""
+        new arrays) to `dtype`. A device argument must be "cpu" and changes nothing.
+
+        Rebinding `.data` bumps no version, as in PyTorch (which does not raise either): the
+        values are the same up to the cast, so a graph recorded before still backpropagates."""
         for a in args + (device,):
             d = _as_dtype(a)
             if d is not None:
@@ -436,6 +440,7 @@ class Module:
                                + "\n\t".join(errors))
         for target, value in copies:
             np.copyto(target.data, value, casting="same_kind")
+            bump_version(target)        # as PyTorch's copy_: graphs that saved it now raise
         return IncompatibleKeys(missing, unexpected)
 
     # ---- repr ------------------------------------------------------------------------------

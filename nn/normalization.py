@@ -46,10 +46,10 @@ class _BatchNorm(Module):
         self.reset_parameters()
 
     def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+        if self.track_running_stats:        # through init: the buffers' versions are bumped
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
 
     def reset_parameters(self):
         self.reset_running_stats()
@@ -63,7 +63,7 @@ class _BatchNorm(Module):
         check_features(input, self.num_features, 1, "channels")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.add_(1)      # bumps its version, as in PyTorch
             if self.momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or self.running_mean is None

@@ -1,6 +1,7 @@
 """Embedding: a lookup table of num_embeddings rows of size embedding_dim."""
 import numpy as np
 
+from autograd.grad_mode import no_grad
 from autograd.tensor import Tensor
 from . import functional as F
 from . import init
@@ -40,7 +41,8 @@ class Embedding(Module):
     def reset_parameters(self, generator=None):
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            with no_grad():                 # an in-place op: bumps the weight's version
+                self.weight[self.padding_idx] = 0
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,

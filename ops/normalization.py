@@ -14,7 +14,7 @@ formulas run as ops on Tensors instead, so double backward works.
 """
 import numpy as np
 
-from autograd.extend import plain, primitive, recording, unbroadcast
+from autograd.extend import bump_version, is_tensor, plain, primitive, recording, unbroadcast
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
@@ -128,7 +128,9 @@ def _batch_norm(x, weight, bias, running_mean, running_var, training, momentum, 
         raise ValueError(f"expected more than 1 value per channel when training, got input "
                          f"of shape {x.shape}")
     y, vjps, mu, var = _fused(x, weight, bias, *layout, eps, weight_on_b=True)
-    if running_mean is not None:        # in place: the caller's buffers are the state
+    # In place: the caller's buffers are the state. No version bump, as in PyTorch's batch_norm:
+    # a graph that saved a running statistic sees the new values, without an error.
+    if running_mean is not None:
         running_mean *= 1 - momentum
         running_mean += momentum * mu.reshape(c)
     if running_var is not None:         # the running variance is the unbiased one
@@ -201,5 +203,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             array = np.asarray(plain(stat))
             array *= 1 - momentum
             array += momentum * value.mean(0)
+            if is_tensor(stat):    # as PyTorch's instance_norm (not its batch_norm)
+                bump_version(stat)
     return group_norm(input, x.shape[1], weight, bias, eps)
 

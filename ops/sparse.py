@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from autograd.extend import primitive, plain, like
+from autograd.extend import bump_version, is_tensor, like, plain, primitive
 from . import reduce
 from . import shape as sh
 from ._nn_kernels import scatter_add_rows
@@ -106,6 +106,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         rows = np.unique(_indices(input, v))
         norms = np.linalg.norm(w[rows], ord=norm_type, axis=1, keepdims=True)
         w[rows] *= np.where(norms > max_norm, max_norm / (norms + 1e-7), 1).astype(w.dtype)
+        if is_tensor(weight):               # as PyTorch's embedding_renorm_; before _embedding
+            bump_version(weight)            # saves the weight, so this lookup's graph stays valid
     return _embedding(weight, plain(input), padding_idx, scale_grad_by_freq)
 
 

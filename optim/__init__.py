@@ -1,5 +1,5 @@
 """Optimizers and learning-rate schedulers with PyTorch's update rules. They update parameter
-arrays in place and never record on the tape."""
+arrays in place, bumping the parameters' version counters, and never record on the tape."""
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam

@@ -2,7 +2,9 @@
 
 Parameters are leaf Tensors. An update works on `param.data` in place and reads
 `param.grad.data`, which it never writes (a gradient array may be shared with a VJP); nothing
-is recorded on the tape. Parameters whose `.grad` is None are skipped, as in PyTorch.
+is recorded on the tape, but each update bumps the parameter's version counter, so a backward
+through a graph recorded before the step raises instead of using the new values (PyTorch's
+behaviour). Parameters whose `.grad` is None are skipped, as in PyTorch.
 """
 import copy
 import numbers
@@ -10,6 +12,7 @@ import numbers
 import numpy as np
 
 from autograd import Tensor, enable_grad
+from autograd.engine import bump_version
 
 _SET_ERROR = ("{}: parameters must be given in an ordered collection, not a set (its order "
               "changes between runs); use a list")
@@ -119,6 +122,7 @@ class Optimizer:
                     if state:                        # stateless rules keep no entry (PyTorch)
                         self.state[p] = state
                 self._update(p, p.grad.data, state, group)
+                bump_version(p)     # _update wrote p.data with NumPy, which the tape cannot see
         return loss
 
     # ---- state dicts -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 import autograd as ag
 import nn
 import ops
+import optim
 
 DOC = pathlib.Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 
@@ -85,6 +86,18 @@ def test_inplace_modification_of_saved_value():
                                            r"in-place operation: it is at version 1, expected "
                                            r"version 0"):
         y.sum().backward()
+
+
+def test_optimizer_step_after_recording():
+    net = model()                                   # its weights are at version 1: initialised
+    loss = net(leaf(4, 3)).sum()
+    loss.backward(retain_graph=True)
+    optim.SGD(net.parameters(), lr=0.1).step()
+    with pytest.raises(RuntimeError, match=r"^linear: one of the values saved for its backward "
+                                           r"\(input 1, shape \(1, 2\)\) was modified by an "
+                                           r"in-place operation: it is at version 2, expected "
+                                           r"version 1"):
+        loss.backward()
 
 
 def test_inplace_on_leaf_requiring_grad():

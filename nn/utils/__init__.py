@@ -54,7 +54,10 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
-    """Copy consecutive slices of the 1-D `vec` into the parameters, in place."""
+    """Copy consecutive slices of the 1-D `vec` into the parameters, in place.
+
+    No version is bumped, as in PyTorch (which rebinds `.data`): a backward through a graph
+    recorded before does not raise, and uses the new values where it saved a parameter."""
     data = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
     params = _params(parameters)
     total = sum(p.data.size for p in params)
