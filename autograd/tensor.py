@@ -132,7 +132,9 @@ class Tensor(TensorMethods):
 
     # ---- conversion ---------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if dtype is None and not copy:
+            return self.data
+        return np.array(self.data, dtype=dtype, copy=copy)     # np.array(t) asks for a copy
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
