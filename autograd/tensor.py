@@ -38,7 +38,6 @@ class Tensor(TensorMethods):
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; see `tensor`.
     """
     __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
-    __array_priority__ = 1000          # ndarray (op) Tensor defers to Tensor's reflected op
     __hash__ = object.__hash__         # __eq__ is elementwise, identity stays the hash
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -135,6 +134,13 @@ class Tensor(TensorMethods):
         if dtype is None and not copy:
             return self.data
         return np.array(self.data, dtype=dtype, copy=copy)     # np.array(t) asks for a copy
+
+    # NumPy functions on Tensors: the op where tapegrad has one (see autograd.numpy_protocol)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_protocol.array_function(func, types, args, kwargs)
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
@@ -295,4 +301,5 @@ import ops               # noqa: E402
 from . import backprop   # noqa: E402
 from . import hooks            # noqa: E402
 from . import tensor_methods   # noqa: E402
+from . import numpy_protocol   # noqa: E402
 tensor_methods.ops, tensor_methods.Tensor = ops, Tensor    # ops needs Tensor first
