@@ -5,7 +5,7 @@ itself to the engine, which creates and recognises tensors of this class."""
 import numpy as np
 
 import ops
-from . import backprop, engine, hooks
+from . import backprop, engine, hooks, numpy_protocol
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .tensor_methods import TensorMethods
 
@@ -43,7 +43,6 @@ class Tensor(TensorMethods):
     `Tensor(data, requires_grad=False, dtype=None)` copies `data`; see `tensor`.
     """
     __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
-    __array_priority__ = 1000          # ndarray (op) Tensor defers to Tensor's reflected op
     __hash__ = object.__hash__         # __eq__ is elementwise, identity stays the hash
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -150,7 +149,16 @@ class Tensor(TensorMethods):
 
     # ---- conversion ---------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if dtype is None and not copy:
+            return self.data
+        return np.array(self.data, dtype=dtype, copy=copy)     # np.array(t) asks for a copy
+
+    # NumPy functions on Tensors: the op where tapegrad has one (see autograd.numpy_protocol)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_protocol.array_function(func, types, args, kwargs)
 
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)

@@ -193,3 +193,17 @@ def test_vjp_reads_a_value_it_did_not_save():
     with pytest.raises(RuntimeError, match=r"forgetful: its VJP read input 0 \(shape \(2,\)\), "
                                            "which the primitive does not declare in save="):
         forgetful(leaf(2)).sum().backward()
+
+
+def test_numpy_function_without_an_op():
+    with pytest.raises(TypeError, match=r"^np\.linalg\.svd: tapegrad has no op for this, so its "
+                                        r"result can't be recorded .*`ops`.*np\.asarray\(t\)"):
+        np.linalg.svd(leaf(3, 3))
+    with pytest.raises(TypeError, match=r"^np\.sum with dtype=: tapegrad has no op for this"):
+        np.sum(leaf(3), dtype=np.float32)
+
+
+def test_numpy_out_tensor():
+    with pytest.raises(TypeError, match=r"^np\.exp: out= can't be a Tensor \(the write would "
+                                        r"bypass the tape\)"):
+        np.exp(np.ones(3), out=ag.zeros(3))

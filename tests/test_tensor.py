@@ -35,6 +35,14 @@ def test_attributes():
     assert x.tolist() == [[0, 1, 2], [3, 4, 5]]
 
 
+def test_np_asarray_shares_np_array_copies():
+    x = ag.tensor([1.0, 2.0])
+    assert np.asarray(x) is x.data
+    a = np.array(x)
+    a[0] = 5
+    assert x.data[0] == 1 and np.array(x, np.float64).dtype == np.float64
+
+
 def test_item_numpy_detach():
     x = ag.tensor([2.5], requires_grad=True)
     assert x.item() == 2.5
