@@ -15,69 +15,19 @@ from . import hooks as tensor_hooks
 from .grad_mode import recording, set_grad_enabled
 
 
-class _Missing:
-    """Stands in for a value a VJP may not read: one its primitive did not save, or one that
-    was modified in place after it was saved. A VJP may read its shape, dtype and ndim; any
-    other use raises the error that says what happened."""
-    def __init__(self, shape, dtype, why):
-        self.shape, self.dtype, self.ndim, self._why = shape, dtype, len(shape), why
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape))
-
-    def _fail(self, *args, **kwargs):
-        raise RuntimeError(self._why)
-
-    def __array_function__(self, func, types, args, kwargs):
-        if func is np.shape or func is np.ndim:         # what a stand-in may tell
-            return getattr(self, func.__name__)
-        return self._fail()
-
-    __array_ufunc__ = _fail
-
-    __getattr__ = __array__ = __getitem__ = __len__ = __iter__ = __float__ = __neg__ = _fail
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
-    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _fail
-    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _fail
-
-
-def _modified(node, what, shape, dtype, saved, now):
-    return _Missing(shape, dtype, (
-        f"{node.name}: one of the values saved for its backward ({what}, shape {shape}) was "
-        f"modified by an in-place operation: it is at version {now}, expected version {saved}. "
-        "Modify a copy instead, or call the in-place op after backward."))
-
-
-def _unsaved(node, what, shape, dtype):
-    return _Missing(shape, dtype, (
-        f"{node.name}: its VJP read {what} (shape {shape}), which the primitive does not "
-        "declare in save=; add it there"))
-
-
 def _vjp_args(node, record):
-    """(y, xs) for the node's VJPs: arrays, or Tensors when the backward pass is recorded;
-    a stand-in for what was not saved or was modified in place since."""
-    out, saved, edges = node.out, node.saved, node.edges
+    """(y, xs) for the node's VJPs: arrays, or Tensors when the backward pass is recorded,
+    with a stand-in for what was not saved or was modified in place since."""
+    out = node.out
     if out is None:
-        y = _unsaved(node, "its output", node.shape, node.dtype)
+        y = node                                        # stands in for its unsaved output
     elif record:
         y = engine.Tensor._from_node(node)
     else:
         y = out
-    xs = []
-    for i, x in enumerate(saved):
-        if x is None:
-            e = edges[i]
-            if e is not None:
-                x = _unsaved(node, f"input {i}", e.shape, e.dtype)
-            elif node.metas and i in node.metas:
-                x = _unsaved(node, f"input {i}", *node.metas[i])
-        elif not record and isinstance(x, engine.Tensor):
-            x = x.data
-        xs.append(x)
+    xs = node.held if record else node.plain
     if node.stamp != engine._inplace_ops:
-        y, xs = _guard_saved(node, y, xs)
+        y, xs = _guard_saved(node, y, list(xs))
     return y, xs
 
 
@@ -87,11 +37,11 @@ def _guard_saved(node, y, xs):
         if isinstance(x, engine.Tensor) and x._version is not None:
             saved = node.versions[i] if node.versions else 0
             if x._version[0] != saved:
-                xs[i] = _modified(node, f"input {i}", x.shape, x.dtype, saved, x._version[0])
+                xs[i] = engine.Missing(x.shape, x.dtype, node.name, i, (saved, x._version[0]))
     if node.out_version is not None:
         c, saved = node.out_version
         if c[0] != saved:
-            y = _modified(node, "its output", node.shape, node.dtype, saved, c[0])
+            y = engine.Missing(node.shape, node.dtype, node.name, "its output", (saved, c[0]))
     return y, xs
 
 
@@ -130,7 +80,7 @@ def _needed(roots, inputs):
         node = stack.pop()
         if node not in reached:
             reached.add(node)
-            if node.edges is None:
+            if node.held is None:
                 raise RuntimeError(_FREED.format(node.name))
             stack.extend(e for e in node.edges if isinstance(e, engine.Node))
     needed = set()
@@ -159,7 +109,7 @@ def _leaf_uses(outputs, needed, wanted_leaves):
     uses, seen, stack = {}, set(), [t._node for t in outputs if t._node is not None]
     while stack:
         node = stack.pop()
-        if node in seen or node.edges is None or (needed is not None and node not in needed):
+        if node in seen or node.held is None or (needed is not None and node not in needed):
             continue
         seen.add(node)
         for e, vjp in zip(node.edges, node.vjps):
@@ -257,7 +207,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     else:
                         push(e, gx)
                 if not retain_graph:
-                    node.vjps = node.edges = node.saved = node.metas = node.out = None
+                    node.vjps = node.edges = node.held = node.plain = node.out = None
         if hooks:
             for h in hooks:
                 h.backward(perf_counter() - t_start)

@@ -42,46 +42,93 @@ def remove_hook(hook):
 
 class Spec:
     """What a primitive's VJPs read: `inputs`, one flag per input (the last one standing for
-    every further input of a *xs primitive), and `y`, its output."""
-    __slots__ = ("names", "inputs", "y")
+    every further input of a *xs primitive), and `y`, its output. `unsaved`: the positions not
+    read, for a primitive of fixed arity."""
+    __slots__ = ("inputs", "y", "every", "unsaved")
 
-    def __init__(self, names, save):
-        self.names = names
+    def __init__(self, names, save, variadic):
         self.inputs = tuple(n in save for n in names)
         self.y = "y" in save
+        self.every = all(self.inputs)
+        self.unsaved = None if variadic else tuple(i for i, k in enumerate(self.inputs) if not k)
+
+    def flags(self, n):
+        """The flags of n inputs."""
+        k = self.inputs
+        return k if len(k) == n else k[:-1] + k[-1:] * (n - len(k) + 1)
+
+    def dropped(self, n):
+        """The positions not read among n inputs."""
+        return [i for i, k in enumerate(self.flags(n)) if not k]
+
+
+class Missing:
+    """Stands in for a value a VJP may not read: one its primitive did not save, or one that
+    was modified in place after it was saved (`versions`: (saved, now)); `what` is an input's
+    position or "its output". A VJP may read its
+    shape, dtype and ndim; any other use raises the error that says what happened."""
+    __slots__ = ("shape", "dtype", "op", "what", "versions")
+
+    def __init__(self, shape, dtype, op, what, versions=None):
+        self.shape, self.dtype, self.op, self.what, self.versions = shape, dtype, op, what, versions
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape)))
+
+    def _named(self):
+        return self.what if isinstance(self.what, str) else f"input {self.what}"
+
+    def _fail(self, *args, **kwargs):
+        if self.versions is None:
+            raise RuntimeError(f"{self.op}: its VJP read {self._named()} (shape {self.shape}), "
+                               "which the primitive does not declare in save=; add it there")
+        saved, now = self.versions
+        raise RuntimeError(
+            f"{self.op}: one of the values saved for its backward ({self._named()}, shape "
+            f"{self.shape}) was modified by an in-place operation: it is at version {now}, "
+            f"expected version {saved}. Modify a copy instead, or call the in-place op after "
+            "backward.")
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func is np.shape or func is np.ndim:         # what a stand-in may tell
+            return getattr(self, func.__name__)
+        return self._fail()
+
+    __array_ufunc__ = _fail
+    __getattr__ = __array__ = __getitem__ = __len__ = __iter__ = __float__ = __neg__ = _fail
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _fail
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _fail
 
 
 class Node:
-    """One recorded primitive call. `edges[i]` is where the gradient of input i goes: the node
-    that produced it, the leaf Tensor, or None. `saved[i]` is input i where the VJPs read it,
-    else None; `out` is the output array where they read it, else None. `seq` is the node's
-    position on the tape; reverse seq order is topological."""
-    __slots__ = ("name", "vjps", "edges", "saved", "metas", "out", "shape", "dtype", "seq",
-                 "stamp", "versions", "out_version", "trace", "hooks")
+    """One recorded primitive call. `edges[i]` is where the gradient of input i goes: the
+    node that produced it, the leaf Tensor, or None. `plain` holds what the VJPs get when the
+    backward pass is not recorded, `held` what they get when it is: input i as an array (as
+    the op got it) where the VJPs read it, a scalar as is (it costs nothing to keep), and
+    otherwise a stand-in that has only its shape and dtype (for a non-leaf input its node,
+    which also stands in for the node's own output where that is not saved). `out` is the
+    output array where the VJPs read it, else None. `seq` is the node's position on the tape;
+    reverse seq order is topological."""
+    __slots__ = ("name", "vjps", "spec", "edges", "plain", "held", "out", "shape", "dtype",
+                 "seq", "stamp", "versions", "out_version", "trace", "hooks")
 
-    def __init__(self, name, vjps, args, y, spec):
+    def __init__(self, name, vjps, args, datas, edges, y, spec):
         self.name = name
         self.vjps = vjps
-        keep = spec.inputs
-        last = len(keep) - 1
-        edges, saved, metas = [], [], None
-        for i, a in enumerate(args):
-            kept = keep[i if i < last else last]
-            if isinstance(a, Tensor):
-                edge = (a._node or a) if a.requires_grad else None
-                data = a.data
-            else:
-                edge = None
-                data = a if isinstance(a, np.ndarray) else None   # a scalar costs nothing
-            if kept or data is None:
-                saved.append(a)
-            else:
-                saved.append(None)
-                if edge is None:            # no edge to read the shape from at backward time
-                    metas = metas or {}
-                    metas[i] = (data.shape, data.dtype)
-            edges.append(edge)
-        self.edges, self.saved, self.metas = edges, saved, metas
+        self.spec = spec
+        self.edges = edges
+        held, plain = args, datas
+        if not spec.every:
+            held = list(args)
+            for i in spec.unsaved if spec.unsaved is not None else spec.dropped(len(args)):
+                a, d, e = args[i], datas[i], edges[i]
+                if d is not a or type(d) is np.ndarray:
+                    d = e if type(e) is Node else Missing(np.shape(d), d.dtype, name, i)
+                elif not (d is None or isinstance(d, (int, float, complex, np.generic))):
+                    d = Missing(np.shape(d), np.result_type(d), name, i)
+                held[i] = plain[i] = d
+        self.held, self.plain = held, plain
         self.out = y if spec.y else None
         self.shape, self.dtype = y.shape, y.dtype
         self.seq = next(_seq)
@@ -89,13 +136,38 @@ class Node:
         # versions of the saved inputs; None stands for all 0 (no in-place op ever ran)
         self.versions = tuple(
             x._version[0] if isinstance(x, Tensor) and x._version is not None else 0
-            for x in saved) if _inplace_ops else None
+            for x in held) if _inplace_ops else None
         self.out_version = None     # (counter, version) once a saved output has a counter
         self.trace = None           # where the op was called, under detect_anomaly
         self.hooks = None           # hooks registered on the output (autograd.hooks)
 
+    @property
+    def saved(self):
+        """The inputs the VJPs read, None for the others (freed: None)."""
+        if self.held is None:
+            return None
+        return [h if k else None for h, k in zip(self.held, self.spec.flags(len(self.held)))]
+
     def __repr__(self):
         return f"<{self.name} node #{self.seq}>"
+
+    # A node also stands in, at no cost, for its output where a VJP gets it without having
+    # saved it (its own output, or another node's input): shape, dtype and ndim, nothing else.
+    ndim = property(lambda self: len(self.shape))
+
+    def _unsaved(self, *args, **kwargs):
+        raise RuntimeError(f"a VJP read the output of {self.name} (shape {self.shape}) that its "
+                           "primitive does not declare in save=; add it there")
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func is np.shape or func is np.ndim:
+            return getattr(self, func.__name__)
+        return self._unsaved()
+
+    __array_ufunc__ = __array__ = __getitem__ = __iter__ = __float__ = __neg__ = _unsaved
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsaved
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _unsaved
+    __lt__ = __le__ = __gt__ = __ge__ = _unsaved
 
 
 def primitive(fwd=None, *, save, static=()):
@@ -119,7 +191,7 @@ def primitive(fwd=None, *, save, static=()):
         return lambda f: primitive(f, save=save, static=static)
     name = fwd.__name__.lstrip("_")     # a private primitive behind a public function
     names, n = _inputs(name, fwd, save, static)
-    spec = Spec(names, save)
+    spec = Spec(names, save, n is None)
 
     def op(*args, **kwargs):
         hooks = _hooks
@@ -128,16 +200,20 @@ def primitive(fwd=None, *, save, static=()):
         static = ()
         if len(args) != n:
             args, static = _split_static(name, n, args)
-        datas = []
+        datas, edges = [], []           # edges[i]: where input i's gradient goes, if recorded
         wrap = record = False
         for a in args:
             if isinstance(a, Tensor):
                 wrap = True
                 if a.requires_grad:
                     record = True
+                    edges.append(a._node or a)
+                else:
+                    edges.append(None)
                 datas.append(a.data)
             else:
                 datas.append(a)
+                edges.append(None)
         try:
             if not hooks:
                 y, vjps = fwd(*datas, *static, **kwargs)
@@ -154,7 +230,7 @@ def primitive(fwd=None, *, save, static=()):
             t._version = None
             if record and getattr(_state, "enabled", True) and y.dtype.kind in "fc":
                 t.requires_grad = True
-                t._node = Node(name, vjps, args, y, spec)
+                t._node = Node(name, vjps, args, datas, edges, y, spec)
             else:
                 t.requires_grad = False
                 t._node = None

@@ -142,7 +142,7 @@ def saved_bytes(*outputs):
     nodes = set()
     while stack:
         node = stack.pop()
-        if node in nodes or node.edges is None:
+        if node in nodes or node.held is None:
             continue
         nodes.add(node)
         collect(node.out)

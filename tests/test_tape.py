@@ -104,7 +104,7 @@ def test_backward_releases_saved_values():
     y = mid.tanh().sum()
     node = y.grad_fn
     y.backward()
-    assert node.saved is None and node.out is None and node.edges is None
+    assert node.held is None and node.out is None and node.vjps is None
 
 
 def test_non_scalar_backward_needs_a_gradient():
