@@ -112,7 +112,7 @@ def saved_bytes(*outputs):
     pass: the values its nodes saved and the arrays their VJPs captured from the forward (a
     view counts as the whole array it views, once). Leaves' own data is counted only where a
     node saved it, as PyTorch's saved-tensor hooks see it."""
-    arrays, seen = {}, set()
+    arrays, seen = {}, {}               # seen: id -> the object, kept so ids are not reused
 
     def collect(v):
         if isinstance(v, np.ndarray):
@@ -123,15 +123,15 @@ def saved_bytes(*outputs):
         elif hasattr(v, "_node") and hasattr(v, "data"):     # a Tensor
             collect(v.data)
         elif isinstance(v, (tuple, list)):
-            seen.add(id(v))
+            seen[id(v)] = v
             for item in v:
                 collect(item)
         elif isinstance(v, dict):
-            seen.add(id(v))
+            seen[id(v)] = v
             for item in v.values():
                 collect(item)
         elif callable(v) and getattr(v, "__closure__", None):
-            seen.add(id(v))
+            seen[id(v)] = v
             for cell in v.__closure__:
                 try:
                     collect(cell.cell_contents)
