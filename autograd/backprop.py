@@ -91,6 +91,24 @@ def _needed(roots, inputs):
     return needed, leaves
 
 
+def reachable_leaves(outputs):
+    """The ids of the leaf Tensors a backward from `outputs` can give a gradient to
+    (DistributedDataParallel's find_unused_parameters looks for the parameters not among them)."""
+    leaves = {id(t) for t in outputs if t._node is None and t.requires_grad}
+    seen, stack = set(), [t._node for t in outputs if t._node is not None]
+    while stack:
+        node = stack.pop()
+        if node in seen or node.edges is None:
+            continue
+        seen.add(node)
+        for e, vjp in zip(node.edges, node.vjps):
+            if type(e) is engine.Node:
+                stack.append(e)
+            elif e is not None and vjp is not None:
+                leaves.add(id(e))
+    return leaves
+
+
 _callbacks = []          # one list per backward pass running (they nest): see queue_callback
 
 

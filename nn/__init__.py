@@ -16,7 +16,7 @@ from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELos
                    MarginRankingLoss, CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
                    SoftMarginLoss, MultiLabelSoftMarginLoss, GaussianNLLLoss, PoissonNLLLoss)
 from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm,
-                            GroupNorm)
+                            GroupNorm, SyncBatchNorm)
 from .dropout import Dropout, Dropout1d, Dropout2d, AlphaDropout
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
                          PixelUnshuffle)
@@ -30,4 +30,4 @@ from .transformer import (TransformerEncoderLayer, TransformerDecoderLayer, Tran
                           TransformerDecoder, Transformer)
 from .serialization import save, load
 from autograd.random import manual_seed
-from . import functional, init, utils
+from . import functional, init, parallel, utils

@@ -4,6 +4,8 @@ num_batches_tracked) and defaults."""
 import numpy as np
 
 import ops
+from autograd import distributed as dist
+from autograd.distributed.nn.functional import all_reduce
 from autograd.tensor import Tensor
 from . import functional as F
 from . import init
@@ -56,21 +58,30 @@ class _BatchNorm(Module):
         _ones_and_zeros(self.weight, self.bias)
 
     def forward(self, input):
-        ndim = np.ndim(input)
-        if ndim not in self.ranks:
-            raise ValueError(f"expected {' or '.join(f'{r}D' for r in self.ranks)} input "
-                             f"(got {ndim}D input of shape {np.shape(input)})")
-        check_features(input, self.num_features, 1, "channels")
-        momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)      # bumps its version, as in PyTorch
-            if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+        self._check_input(input)
+        momentum = self._momentum()
         use_batch = self.training or self.running_mean is None
         update = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if update else None,
                             self.running_var if update else None, self.weight, self.bias,
                             use_batch, momentum, self.eps)
+
+    def _check_input(self, input):
+        ndim = np.ndim(input)
+        if ndim not in self.ranks:
+            raise ValueError(f"expected {' or '.join(f'{r}D' for r in self.ranks)} input "
+                             f"(got {ndim}D input of shape {np.shape(input)})")
+        check_features(input, self.num_features, 1, "channels")
+
+    def _momentum(self):
+        """The running statistics' momentum for this forward, counting the batch in training
+        (momentum None: a cumulative average)."""
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)      # bumps its version, as in PyTorch
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        return momentum
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -86,6 +97,73 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Input (N, C, H, W)."""
     ranks = (4,)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm whose batch statistics, in training, are those of the whole batch across the
+    ranks of the default process group (data-parallel training with small per-rank batches).
+    Input (N, C, ...). Outside training, or without a group of more than one rank, it is the
+    plain BatchNorm. The statistics are summed over the ranks with the differentiable
+    all_reduce, so backward sums the gradients reaching them over the ranks too."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, process_group=None, dtype=None):
+        if process_group is not None:
+            raise NotImplementedError("SyncBatchNorm: only the default group "
+                                      "(process_group=None) is supported")
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+
+    def _check_input(self, input):
+        if np.ndim(input) < 2:
+            raise ValueError(f"expected at least 2D input (got {np.ndim(input)}D input of "
+                             f"shape {np.shape(input)})")
+        check_features(input, self.num_features, 1, "channels")
+
+    def forward(self, input):
+        if not (self.training and dist.is_initialized() and dist.get_world_size() > 1):
+            return super().forward(input)
+        self._check_input(input)
+        momentum = self._momentum()
+        axes = (0,) + tuple(range(2, input.ndim))
+        count = np.array([np.prod(input.shape) // self.num_features], np.float64)
+        dist.all_reduce(count)
+        n = float(count[0])
+        if n <= 1:
+            raise ValueError(f"SyncBatchNorm: expected more than 1 value per channel when "
+                             f"training, got input of shape {input.shape} on this rank and "
+                             f"{n:g} values per channel over all ranks")
+        shape = (1, self.num_features) + (1,) * (input.ndim - 2)      # (C,) -> broadcastable
+        mean = all_reduce(input.sum(axes)) / n
+        centred = input - mean.reshape(shape)
+        var = all_reduce((centred * centred).sum(axes)) / n          # biased, as in training
+        y = centred * (var + self.eps).rsqrt().reshape(shape)
+        if self.weight is not None:
+            y = y * self.weight.reshape(shape)
+        if self.bias is not None:
+            y = y + self.bias.reshape(shape)
+        if self.track_running_stats:    # in place without a version bump, as batch_norm's
+            self.running_mean.data[...] = ((1 - momentum) * self.running_mean.data
+                                           + momentum * mean.data)
+            self.running_var.data[...] = ((1 - momentum) * self.running_var.data
+                                          + momentum * n / (n - 1) * var.data)
+        return y
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """`module` with every BatchNorm in it (itself included) replaced by a SyncBatchNorm
+        that shares its parameters and buffers."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, _InstanceNorm):
+            out = cls(module.num_features, module.eps, module.momentum, module.affine,
+                      module.track_running_stats, process_group)
+            for name in ("weight", "bias"):
+                setattr(out, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                setattr(out, name, getattr(module, name))
+            out.train(module.training)
+        for name, child in module.named_children():
+            setattr(out, name, cls.convert_sync_batchnorm(child, process_group))
+        return out
 
 
 class _InstanceNorm(_BatchNorm):

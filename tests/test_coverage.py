@@ -45,7 +45,8 @@ def test_no_ops_module_is_shadowed_by_an_op():
 INTERNAL = {"conv2d_weight": "the weight adjoint of conv2d (torch.nn.grad.conv2d_weight)",
             "embedding_backward": "the adjoint of embedding",
             "pool_gather": "max pooling's gather at the argmax", "pool_scatter": "its adjoint",
-            "checkpoint": "autograd.checkpoint"}
+            "checkpoint": "autograd.checkpoint",
+            "all_reduce": "autograd.distributed.nn.functional.all_reduce"}
 
 
 def test_every_primitive_is_exported_from_ops():

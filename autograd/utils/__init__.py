@@ -1,0 +1,2 @@
+"""Utilities as torch.utils: `data` (samplers for data-parallel training)."""
+from . import data
