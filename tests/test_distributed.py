@@ -154,3 +154,28 @@ def test_distributed_sampler_epochs():
     assert list(s) != first and sorted(set(first)) != []
     with pytest.raises(ValueError, match=r"invalid rank 2, rank should be in the interval \[0, 1\]"):
         DistributedSampler(range(4), 2, 2)
+
+
+def test_example_trains_the_same_on_two_ranks_and_resumes(tmp_path):
+    pytest.importorskip("mnist1d")
+    pytest.importorskip("tqdm")
+    mpiexec = _mpiexec()
+    ck = str(tmp_path / "ck.npz")
+
+    def run(*cmd):
+        p = subprocess.run([*cmd, sys.executable, "-m", "examples.ddp", "--threads", "1",
+                            "--steps", "150", "--checkpoint", ck], cwd=os.path.dirname(HERE),
+                           capture_output=True, text=True, timeout=180)
+        assert p.returncode == 0, p.stdout + p.stderr
+        line = p.stdout.strip().splitlines()[-1]
+        return line, float(line.split("test accuracy ")[1].split("%")[0])
+
+    line, acc2 = run(mpiexec, "-n", "2")
+    assert line.startswith("2 rank(s), steps 0 to 150")
+    line, resumed = run(mpiexec, "-n", "2")
+    assert line.startswith("2 rank(s), steps 150 to 300"), line
+    os.remove(ck)
+    line, acc1 = run()
+    assert line.startswith("1 rank(s), steps 0 to 150")
+    assert abs(acc1 - acc2) <= 3.0, (acc1, acc2)        # float32 rounding differs, not the math
+    assert resumed > acc2 - 3.0
