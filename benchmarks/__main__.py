@@ -12,15 +12,17 @@ from .harness import (add_peak_fractions, blas_kernel, measure, set_threads, tab
 
 
 def _select(only, parser):
+    """(the workloads `only` names, whether it names D: the data-parallel figures)."""
     if not only:
-        return list(WORKLOADS)
+        return list(WORKLOADS), True
     keys = {k.strip().upper() for k in only.split(",")}
     # "W4" selects W4 and its lettered variants (W4f, W4c), not W40
     chosen = [w for w in WORKLOADS if w.key.upper() in keys
               or w.key.upper().rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") in keys]
-    if not chosen:
-        parser.error(f"no workload matches {only!r}; known: {', '.join(w.key for w in WORKLOADS)}")
-    return chosen
+    if not chosen and "D" not in keys:
+        parser.error(f"no workload matches {only!r}; known: "
+                     f"{', '.join(w.key for w in WORKLOADS)}, D (data-parallel, over MPI)")
+    return chosen, "D" in keys
 
 
 def _progress(items):
@@ -62,6 +64,21 @@ def _plot(results, path):
     print(f"chart written to {path}")
 
 
+def _data_parallel(wanted, quick, torch):
+    """The D1-D4 figures (benchmarks/distributed.py) when wanted and MPI is installed."""
+    if not wanted:
+        return None
+    from . import distributed
+    if not distributed.available():
+        print("\nD (data-parallel over MPI): skipped, mpi4py or mpiexec missing "
+              "(pip install -e \".[distributed]\")")
+        return None
+    figures = distributed.measure(quick, torch=torch is not None)
+    print(f"\ndata-parallel over MPI (mpiexec, 1 thread per rank):\n"
+          f"{distributed.report(figures)}")
+    return figures
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--only", help="comma-separated workload keys, e.g. W1,W2")
@@ -80,7 +97,7 @@ def main(argv=None):
         from .memory import report
         print(report())
         return 0
-    chosen = _select(args.profile or args.only, p)
+    chosen, parallel = _select(args.profile or args.only, p)
     set_threads(args.threads)
     if args.profile:
         _profile(chosen, steps=3 if args.quick else 20)
@@ -92,13 +109,15 @@ def main(argv=None):
     rounds, target = (3, 0.02) if args.quick else (9, 0.2)
     results = add_peak_fractions([measure(w, rounds=rounds, target=target)
                                   for w in _progress(chosen)])
-    print(table(results))
+    if results:
+        print(table(results))
+    data_parallel = _data_parallel(parallel and not args.profile, args.quick, torch)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"python": platform.python_version(), "blas": blas_kernel(),
                        "threads": args.threads,
-                       "torch": torch.__version__ if torch else None, "results": results},
-                      f, indent=1)
+                       "torch": torch.__version__ if torch else None, "results": results,
+                       "data_parallel": data_parallel}, f, indent=1)
     if args.plot:
         _plot(results, args.plot)
     return 0

@@ -39,3 +39,20 @@ def test_unknown_workload_is_an_error():
     run = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "W99"],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and "no workload matches" in run.stderr
+
+
+def test_data_parallel_figures(tmp_path):
+    from benchmarks import distributed
+    if not distributed.available():
+        import pytest
+        pytest.skip("mpi4py or mpiexec missing (the distributed extra)")
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "D",
+                          "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    for key in ("D1", "D2", "D3", "D4"):
+        assert any(ln.startswith(key + " ") for ln in lines), run.stdout
+    figures = json.loads(out.read_text())["data_parallel"]
+    assert figures["one"]["world"] == 1 and figures["two"]["world"] == 2
+    assert {"local", "ddp", "blocking", "allreduce_1mb", "allreduce_25mb"} <= set(figures["two"])

@@ -17,6 +17,7 @@ import time
 _state = {"comm": None, "timeout": None}
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)      # PyTorch's default for CPU backends
+SPIN = 0.05          # seconds a wait polls without sleeping: a collective's usual latency
 
 _NOT_INITIALIZED = ("{}: the default process group has not been initialized; call "
                     "autograd.distributed.init_process_group(backend=\"mpi\") first")
@@ -113,15 +114,18 @@ def wait(request, what):
     or hangs ends the job through the raising rank instead of blocking it forever."""
     if request.Test():
         return
-    deadline = time.monotonic() + _state["timeout"]
+    start = time.monotonic()
+    spin_until, deadline = start + SPIN, start + _state["timeout"]
     pause = 0.0
-    while not request.Test():
-        if time.monotonic() > deadline:
+    while not request.Test():        # spin as MPI_Wait does, then back off to 1 ms sleeps
+        now = time.monotonic()
+        if now > deadline:
             raise RuntimeError(
                 f"{what}: rank {get_rank()} waited {_state['timeout']:g} s for the other ranks "
                 f"(init_process_group's timeout); a rank may have exited early or be stuck")
-        time.sleep(pause)
-        pause = min(2 * pause + 1e-6, 1e-3)
+        if now > spin_until:
+            time.sleep(pause)
+            pause = min(2 * pause + 1e-6, 1e-3)
 
 
 def _abort_on_exception(kind, value, tb):
