@@ -104,8 +104,9 @@ def _tapegrad(steps):
         flat = np.concatenate([p.grad.data.ravel() for p in local.parameters()])
         comm.Allreduce(MPI.IN_PLACE, flat)
     out["blocking"] = timed(local, blocking_all_reduce)
-    for mb in (1, 25):
-        a = np.ones(mb * 2 ** 20 // 4, np.float32)
+    out["param_bytes"] = sum(p.nbytes for p in params)
+    for mb in (0, 1, 25):                                     # 0: one float, the latency
+        a = np.ones(max(mb * 2 ** 20 // 4, 1), np.float32)
         ours, raw = [], []
         for _ in range(3 if mb == 25 else 10):                # alternating, after a warm-up
             for times, fn in ((ours, lambda: dist.all_reduce(a)),
@@ -184,11 +185,28 @@ def measure(quick=False, torch=True):
     return out
 
 
+def _links(two):
+    """(latency a, bandwidth b) of one link from the 2-rank all-reduce times (p = 2:
+    T = 2a + n/b): a from the one-float all-reduce, b from the 25 MB one."""
+    a = two["allreduce_0mb"]["raw"] / 2
+    big = two["allreduce_25mb"]
+    return a, big["bytes"] / max(big["raw"] - 2 * a, 1e-12)
+
+
+def ring_time(p, n, a, b):
+    """Seconds of a ring all-reduce of n bytes over p ranks: 2(p-1) a + 2(p-1)/p n / b."""
+    return 2 * (p - 1) * a + 2 * (p - 1) / p * n / b
+
+
+def efficiency(p, n, compute, a, b, hidden=0.0):
+    """Weak-scaling efficiency of a step whose compute takes `compute` s per rank, with a
+    share `hidden` of its all-reduce overlapped."""
+    return compute / (compute + (1 - hidden) * ring_time(p, n, a, b))
+
+
 def report(m):
-    """The D1 to D4 table of `measure`'s figures."""
+    """The D1 to D4 table of `measure`'s figures, and the predicted scaling of the model."""
     one, two, peer = m["one"], m["two"], m.get("torch")
-    busbw = {k: 2 * (two["world"] - 1) / two["world"] * v["bytes"] / 1e9
-             for k, v in two.items() if k.startswith("allreduce")}
     comm = two["blocking"] - two["local"]
     hidden = (two["blocking"] - two["ddp"]) / comm if comm > 0 else float("nan")
     rows = [
@@ -197,19 +215,32 @@ def report(m):
          f"{one['local'] / two['ddp']:.2f}x", ">= 1.7x"),
         ("D2", "overlap: DDP / no comm / blocking all-reduce",
          f"{two['ddp'] * 1e3:.2f} / {two['local'] * 1e3:.2f} / {two['blocking'] * 1e3:.2f} ms",
-         f"{hidden:.0%} hidden", ""),
+         f"{hidden:.0%} hidden" if comm > 0 else "no comm cost", ""),
         ("D3", "DDP step vs PyTorch DDP (gloo), 2 ranks",
          f"{two['ddp'] * 1e3:.1f} vs {peer['ddp'] * 1e3:.1f} ms" if peer else "no torch",
          f"{two['ddp'] / peer['ddp']:.2f}" if peer else "", "ratio, < 1 faster"),
     ]
     for k, v in two.items():
-        if k.startswith("allreduce"):
+        if k.startswith("allreduce") and v["bytes"] > 4:
+            busbw = 2 * (two["world"] - 1) / two["world"] * v["bytes"] / 1e9
             rows.append(("D4", f"all-reduce {v['bytes'] >> 20} MB bus bandwidth",
-                         f"{busbw[k] / v['ours']:.2f} vs raw {busbw[k] / v['raw']:.2f} GB/s",
+                         f"{busbw / v['ours']:.2f} vs raw {busbw / v['raw']:.2f} GB/s",
                          f"{v['raw'] / v['ours']:.2f}x of raw", ">= 0.9x"))
+    small = two["allreduce_0mb"]
+    rows.append(("D4", "all-reduce of one float: latency",
+                 f"{small['ours'] * 1e6:.1f} vs raw {small['raw'] * 1e6:.1f} us",
+                 f"{small['raw'] / small['ours']:.2f}x of raw", ""))
     width = max(len(r[1]) for r in rows)
-    return "\n".join(f"{k:<4}{title:<{width + 2}}{fig:<32}{ratio:<18}{target}"
-                     for k, title, fig, ratio, target in rows)
+    lines = [f"{k:<4}{title:<{width + 2}}{fig:<32}{ratio:<18}{target}"
+             for k, title, fig, ratio, target in rows]
+    a, b = _links(two)
+    h = min(max(hidden, 0.0), 1.0) if comm > 0 else 0.0
+    lines.append(f"links: latency a = {a * 1e6:.1f} us, bandwidth b = {b / 1e9:.2f} GB/s; "
+                 f"predicted weak-scaling efficiency of this LeNet (128 rows per rank, "
+                 f"{h:.0%} hidden): " + ", ".join(
+                     f"p={p} {efficiency(p, two['param_bytes'], two['local'], a, b, h):.0%}"
+                     for p in (8, 64, 256)))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def async_collectives_and_arrays():
     works = [dist.all_reduce(a, async_op=True) for a in arrays]
     assert all(isinstance(w, dist.Work) for w in works)
     for s, (a, w) in enumerate(zip(arrays, works)):
-        assert w.wait() is True and w.is_completed()
+        assert w.wait(datetime.timedelta(seconds=60)) is True and w.is_completed()
         close(a, sum(rank_array((5, 3), np.float64, r, s) for r in range(size)), f"async {s}")
     base = rank_array((4, 6), np.float64, rank, 9)                 # a transposed view
     view = base.T

@@ -207,3 +207,10 @@ def test_numpy_out_tensor():
     with pytest.raises(TypeError, match=r"^np\.exp: out= can't be a Tensor \(the write would "
                                         r"bypass the tape\)"):
         np.exp(np.ones(3), out=ag.zeros(3))
+
+
+def test_collective_before_init_process_group():
+    import autograd.distributed as dist
+    with pytest.raises(RuntimeError, match=r"^all_reduce: the default process group has not "
+                       r"been initialized; call autograd.distributed.init_process_group"):
+        dist.all_reduce(ag.ones(3))

@@ -39,8 +39,10 @@ class Work:
         return True
 
     def wait(self, timeout=None):
+        """Complete the collective; past `timeout` (a timedelta; default the group's) raise."""
         if self._finish is not None:
-            group.wait(self._request, self._what)
+            group.wait(self._request, self._what,
+                       None if timeout is None else timeout.total_seconds())
             finish, self._finish = self._finish, None
             finish()
         return True

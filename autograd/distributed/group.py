@@ -109,20 +109,22 @@ def destroy_process_group(group=None):
         sys.excepthook = sys.__excepthook__
 
 
-def wait(request, what):
-    """Complete an MPI request, polling, and raise past the group's timeout: a rank that left
-    or hangs ends the job through the raising rank instead of blocking it forever."""
+def wait(request, what, timeout=None):
+    """Complete an MPI request, polling, and raise past `timeout` seconds (default: the
+    group's): a rank that left or hangs ends the job through the raising rank instead of
+    blocking it forever."""
     if request.Test():
         return
+    timeout = _state["timeout"] if timeout is None else timeout
     start = time.monotonic()
-    spin_until, deadline = start + SPIN, start + _state["timeout"]
+    spin_until, deadline = start + SPIN, start + timeout
     pause = 0.0
     while not request.Test():        # spin as MPI_Wait does, then back off to 1 ms sleeps
         now = time.monotonic()
         if now > deadline:
             raise RuntimeError(
-                f"{what}: rank {get_rank()} waited {_state['timeout']:g} s for the other ranks "
-                f"(init_process_group's timeout); a rank may have exited early or be stuck")
+                f"{what}: rank {get_rank()} waited {timeout:g} s for the other ranks "
+                f"(the timeout); a rank may have exited early or be stuck")
         if now > spin_until:
             time.sleep(pause)
             pause = min(2 * pause + 1e-6, 1e-3)
