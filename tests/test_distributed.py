@@ -101,7 +101,7 @@ def test_a_failing_rank_ends_the_job(mode, expect):
     lambda: nn.parallel.DistributedDataParallel(nn.Linear(2, 2)),
     lambda: DistributedSampler(range(4))])
 def test_before_init_process_group_raises(call):
-    with pytest.raises(RuntimeError, match="process group has not been initialized"):
+    with pytest.raises(ValueError, match="process group has not been initialized"):
         call()
 
 

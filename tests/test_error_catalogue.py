@@ -211,6 +211,6 @@ def test_numpy_out_tensor():
 
 def test_collective_before_init_process_group():
     import autograd.distributed as dist
-    with pytest.raises(RuntimeError, match=r"^all_reduce: the default process group has not "
+    with pytest.raises(ValueError, match=r"^all_reduce: the default process group has not "
                        r"been initialized; call autograd.distributed.init_process_group"):
         dist.all_reduce(ag.ones(3))

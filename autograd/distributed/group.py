@@ -82,8 +82,8 @@ def is_initialized():
 def comm(what):
     """The group's communicator; `what` names the caller in the error raised before init."""
     c = _state["comm"]
-    if c is None:
-        raise RuntimeError(_NOT_INITIALIZED.format(what))
+    if c is None:                                       # a ValueError, as PyTorch's
+        raise ValueError(_NOT_INITIALIZED.format(what))
     return c
 
 

@@ -42,10 +42,7 @@ class DistributedDataParallel(Module):
                  static_graph=False):
         super().__init__()
         what = "DistributedDataParallel"
-        if not dist.is_initialized():
-            raise RuntimeError(f"{what}: the default process group has not been initialized; "
-                               f"call autograd.distributed.init_process_group(backend=\"mpi\") "
-                               f"first")
+        dist.group.comm(what)               # raises before init_process_group
         if device_ids or output_device is not None:
             raise ValueError(f"{what}: device_ids={device_ids!r}, output_device="
                              f"{output_device!r}: tapegrad computes on the CPU; leave them None")
