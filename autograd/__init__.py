@@ -10,5 +10,5 @@ from .gradcheck import gradcheck, gradgradcheck, GradcheckError
 from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
-from .random import manual_seed
+from .random import manual_seed, Generator
 from . import distributed, functional, utils

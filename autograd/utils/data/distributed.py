@@ -3,8 +3,10 @@ import math
 
 import numpy as np
 
+from .sampler import Sampler
 
-class DistributedSampler:
+
+class DistributedSampler(Sampler):
     """Iterate over the indices of `dataset` (anything with a len(), e.g. range(n)) that rank
     `rank` of `num_replicas` trains on this epoch.
 
