@@ -11,4 +11,16 @@ from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed, Generator
-from . import distributed, functional, utils
+from . import accelerator, backends, cuda, distributed, functional, utils
+import sys
+
+from . import aliases, namespace
+
+aliases.install()            # `import autograd.nn.functional` is nn.functional itself
+for _name, _value in namespace.functions().items():     # torch.cat, torch.exp, torch.float32
+    globals().setdefault(_name, _value)
+autograd = sys.modules[__name__]                         # torch.autograd.grad(...)
+
+
+def __getattr__(name):                                   # autograd.nn, autograd.optim
+    return aliases.attribute(name)

@@ -398,10 +398,10 @@ class Module:
                     yield dot + name, b
 
     def state_dict(self, keep_vars=False):
-        """Parameters and persistent buffers by qualified name, as NumPy arrays (shared with
-        the module, as PyTorch's are: copy them to keep a snapshot), or as the Parameters and
-        Tensors themselves with keep_vars=True."""
-        return {k: (t if keep_vars else t.data) for k, t in self._state_items()}
+        """Parameters and persistent buffers by qualified name, as Tensors detached from the
+        tape that share their memory with the module (as PyTorch's: clone them to keep a
+        snapshot), or as the Parameters and buffers themselves with keep_vars=True."""
+        return {k: (t if keep_vars else t.detach()) for k, t in self._state_items()}
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays from `state_dict` (name -> ndarray, Tensor, or anything np.asarray

@@ -81,7 +81,7 @@ def test_every_worker_check_is_listed(results):
 
 
 @pytest.mark.parametrize("mode, expect", [
-    ("raise", ["rank 1 of 2 failed with ValueError", "rank 1 fails on purpose"]),
+    ("raise", ["rank 1 of 2 failed with ValueError: rank 1 fails on purpose"]),
     ("exit", ["waited 5 s for the other ranks"]),
     ("mismatch", ["the modules differ across ranks", "'weight' of shape (4, 4)",
                   "where rank 0 has parameter 'weight' of shape (3, 4)"]),

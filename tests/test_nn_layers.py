@@ -266,7 +266,7 @@ def test_matches_pytorch(case, tmp_path):
     fresh = case.build(nn).double()
     fresh.load_state_dict(nn.load(tmp_path / "layer.npz"))
     for (k, v), (k2, w) in zip(ours.state_dict().items(), fresh.state_dict().items()):
-        assert k == k2 and v.tobytes() == w.tobytes()
+        assert k == k2 and v.numpy().tobytes() == w.numpy().tobytes()
 
 
 def differentiable(case):

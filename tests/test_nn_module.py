@@ -237,11 +237,11 @@ def test_state_dict_round_trip_copies_in_place():
 
 def test_load_state_dict_lists_every_problem_at_once_and_loads_nothing():
     m = model()
-    state = {k: v.copy() + 1 for k, v in m.state_dict().items()}
+    state = {k: v.clone() + 1 for k, v in m.state_dict().items()}
     del state["0.scale"], state["2.bias"]
     state["0.fc.weight"] = np.zeros((5, 3))
     state["extra.weight"] = np.zeros(1)
-    before = {k: v.copy() for k, v in m.state_dict().items()}
+    before = {k: v.clone() for k, v in m.state_dict().items()}
     with pytest.raises(RuntimeError) as e:
         m.load_state_dict(state)
     msg = str(e.value)

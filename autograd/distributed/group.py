@@ -13,6 +13,7 @@ import atexit
 import datetime
 import sys
 import time
+import traceback
 
 _state = {"comm": None, "timeout": None}
 
@@ -132,13 +133,17 @@ def wait(request, what, timeout=None):
 
 def _abort_on_exception(kind, value, tb):
     """sys.excepthook while a group of more than one rank is initialized: print the error
-    with this rank's number, then abort every rank of the job."""
+    (one write, naming this rank), then abort every rank of the job."""
     c = _state["comm"]
-    rank, size = c.Get_rank(), c.Get_size()
-    sys.stderr.write(f"autograd.distributed: rank {rank} of {size} failed with "
-                     f"{kind.__name__}; aborting all ranks\n")
-    sys.__excepthook__(kind, value, tb)
+    text = "".join(traceback.format_exception(kind, value, tb))
+    _abort(c, f"rank {c.Get_rank()} of {c.Get_size()} failed with {kind.__name__}: {value}; "
+              f"aborting all ranks\n{text}")
+
+
+def _abort(c, message):
+    sys.stderr.write(f"autograd.distributed: {message}")
     sys.stderr.flush()
+    time.sleep(0.2)                 # let the launcher forward the message before the kill
     c.Abort(1)
 
 
@@ -150,6 +155,4 @@ def _exit_together():
     try:
         wait(c.Ibarrier(), "exit")
     except RuntimeError as e:
-        sys.stderr.write(f"autograd.distributed: {e}; aborting all ranks\n")
-        sys.stderr.flush()
-        c.Abort(1)
+        _abort(c, f"{e}; aborting all ranks\n")

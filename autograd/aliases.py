@@ -1,0 +1,51 @@
+"""`autograd.nn`, `autograd.optim` and `autograd.autograd`: the module paths of a PyTorch
+program after its imports are rewritten (torch.nn.functional -> autograd.nn.functional).
+
+An import of `autograd.nn.X` gives the module `nn.X` itself (one module object under two
+names, never a second copy), through a finder on sys.meta_path that only answers for these
+prefixes.
+"""
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+PREFIXES = {"autograd.nn": "nn", "autograd.optim": "optim", "autograd.autograd": "autograd"}
+
+
+def real_name(name):
+    """The module that the alias `name` stands for, or None."""
+    for alias, real in PREFIXES.items():
+        if name == alias or name.startswith(alias + "."):
+            return real + name[len(alias):]
+    return None
+
+
+class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self):
+        self._specs = {}
+
+    def find_spec(self, fullname, path=None, target=None):
+        if real_name(fullname) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        module = importlib.import_module(real_name(spec.name))
+        self._specs[spec.name] = module.__spec__     # the import system overwrites __spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self._specs.pop(module.__spec__.name)
+
+
+def install():
+    if not any(isinstance(f, AliasFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, AliasFinder())     # before PathFinder, which would load copies
+
+
+def attribute(name):
+    """autograd's module __getattr__: `autograd.nn` and `autograd.optim` on first use."""
+    if f"autograd.{name}" in PREFIXES:
+        return importlib.import_module(f"autograd.{name}")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
