@@ -12,3 +12,11 @@ from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed
 from . import functional
+
+
+def __getattr__(name):
+    """autograd.onnx and autograd.viz, imported on first use (training needs neither)."""
+    if name in ("onnx", "viz"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
