@@ -52,3 +52,22 @@ def test_the_wheel_installs_only_the_product_packages(tmp_path):
 def test_readme_names_the_installed_packages():
     text = " ".join((ROOT / "README.md").read_text().split())
     assert "`autograd`, `ops`, `nn`, `optim`" in text and "HIPS" in text
+
+
+def test_skips_are_summarised_by_reason_and_failures_stay_loud(tmp_path):
+    shutil.copy(ROOT / "tests" / "conftest.py", tmp_path)
+    skip = "import pytest\nnp = pytest.importorskip('no_such_module_here')\n" \
+           "def test_a(): pass\ndef test_b(): pass\n"
+    (tmp_path / "test_one.py").write_text(skip)
+    (tmp_path / "test_two.py").write_text(skip.replace("test_b", "test_c"))
+    (tmp_path / "test_three.py").write_text(
+        "import pytest\n@pytest.mark.skip(reason='by hand')\ndef test_d(): pass\n"
+        "def test_e(): assert 1 == 2\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-ra", "-p", "no:cacheprovider",
+                          str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    lines = run.stdout.splitlines()
+    skipped = [line for line in lines if line.startswith("SKIPPED")]
+    assert skipped == ["SKIPPED [2 tests in 2 files] could not import 'no_such_module_here': "
+                       "No module named 'no_such_module_here'", "SKIPPED [1 tests] by hand"]
+    assert any(line.startswith("FAILED") and "test_e" in line for line in lines)
+    assert "assert 1 == 2" in run.stdout
