@@ -93,6 +93,9 @@ def main(argv=None):
     results = add_peak_fractions([measure(w, rounds=rounds, target=target)
                                   for w in _progress(chosen)])
     print(table(results))
+    if any(r["peak_inconsistent"] for r in results):
+        print("note: a workload ran faster than W9's GEMM, the measured peak, so the machine was "
+              "not at full speed during W9 (cold or busy): shares of peak are left out; rerun")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"python": platform.python_version(), "blas": blas_kernel(),
