@@ -127,3 +127,31 @@ def test_the_engine_does_not_import_onnx():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=pathlib.Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False", out.stderr
+
+
+# every mapping not exercised by the models above: (name, function of one (3, 4, 5) input)
+SINGLE_OPS = [
+    ("elementwise", lambda x: ops.expm1(x) - ops.log1p(ops.abs(x)) + ops.sign(x) * ops.sqrt(
+        ops.abs(x)) / (ops.exp(-x) + 2) + ops.sin(x) * ops.cos(x) ** 2 - ops.maximum(x, 0.3)
+        + ops.minimum(x, -x) + ops.neg(ops.erf(x))),
+    ("activations", lambda x: ops.leaky_relu(x, 0.2) + ops.elu(x, 0.7) + ops.selu(x)
+        + ops.softplus(x, 2.0) + ops.softplus(x) + ops.gelu(x, "tanh") + ops.silu(x)
+        + ops.hardtanh(x, -0.5, 0.5) + ops.clamp(x, min=-0.2) + ops.logaddexp(x, 2 * x)),
+    ("where", lambda x: ops.where(x > 0, x, ops.astype(x, np.float64) * 0.5)),
+    ("reductions", lambda x: ops.sum(x, 1) + ops.amax(x, (1,)) - ops.amin(x, dim=1)
+        + ops.logsumexp(x, 1) + ops.mean(x, axis=1) + ops.log_softmax(x, 2)[:, 0]),
+    ("shapes", lambda x: ops.cat([ops.flip(x, [0, 2]), ops.pad(x, (1, 2), 0.5)[..., :5],
+                                  ops.tile(x[:1], (3, 1, 1)),
+                                  ops.broadcast_to(x[:, :1], (3, 4, 5))], 1)[:, ::2, None]),
+    ("indexing", lambda x: x[np.array([2, 0, 2]), 1:, -1] + x[x.data[:, 0, 0] > -9, -2, 1:4].sum()),
+    ("einsum", lambda x: ops.einsum("abc,cd->abd", x, np.ones((5, 2), np.float32))),
+]
+
+
+@pytest.mark.parametrize("name, fn", SINGLE_OPS, ids=[n for n, _ in SINGLE_OPS])
+def test_single_op_mappings_match_onnxruntime(name, fn, tmp_path):
+    x = np.random.default_rng(5).standard_normal((3, 4, 5)).astype(np.float32)
+    path = tmp_path / f"{name}.onnx"
+    autograd.onnx.export(fn, ag.tensor(x), path)
+    got, = ort.InferenceSession(str(path)).run(None, {"input_0": x})
+    np.testing.assert_allclose(got, fn(ag.tensor(x)).data, rtol=1e-5, atol=1e-6)
