@@ -145,6 +145,9 @@ SINGLE_OPS = [
                                   ops.broadcast_to(x[:, :1], (3, 4, 5))], 1)[:, ::2, None]),
     ("indexing", lambda x: x[np.array([2, 0, 2]), 1:, -1] + x[x.data[:, 0, 0] > -9, -2, 1:4].sum()),
     ("einsum", lambda x: ops.einsum("abc,cd->abd", x, np.ones((5, 2), np.float32))),
+    ("pools", lambda x: ops.cat([ops.max_pool1d(x, 2, 1, 1), ops.conv1d(
+        x, np.ones((4, 4, 2), np.float32), padding=1), ops.avg_pool1d(x, 2, 1, 1,
+        count_include_pad=False)], 1)[..., :4] + ops.adaptive_avg_pool2d(x[None], 3).sum()),
 ]
 
 
