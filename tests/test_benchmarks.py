@@ -26,7 +26,11 @@ def test_quick_run_prints_table_and_writes_json(tmp_path):
     data = json.loads(out.read_text())
     assert {r["key"] for r in data["results"]} == {"W1", "W2", "W9"}
     by_key = {r["key"]: r for r in data["results"]}
-    assert by_key["W1"]["peak_fraction"] is None and by_key["W2"]["peak_fraction"] > 0
+    assert by_key["W1"]["peak_fraction"] is None
+    if any(r["peak_inconsistent"] for r in data["results"]):     # a busy machine: flagged
+        assert "shares of peak are left out" in run.stdout
+    else:
+        assert by_key["W2"]["peak_fraction"] > 0
     for r in data["results"]:
         assert RESULT_FIELDS <= set(r)
         assert STAT_FIELDS <= set(r["tapegrad"]) and STAT_FIELDS <= set(r["numpy"])
