@@ -22,5 +22,5 @@ for _name, _value in namespace.functions().items():     # torch.cat, torch.exp, 
 autograd = sys.modules[__name__]                         # torch.autograd.grad(...)
 
 
-def __getattr__(name):                                   # autograd.nn, autograd.optim
+def __getattr__(name):                      # autograd.nn, autograd.optim, autograd.onnx, ...
     return aliases.attribute(name)

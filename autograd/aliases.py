@@ -44,8 +44,12 @@ def install():
         sys.meta_path.insert(0, AliasFinder())     # before PathFinder, which would load copies
 
 
+LAZY = ("onnx", "viz")               # submodules imported on first use (training needs neither)
+
+
 def attribute(name):
-    """autograd's module __getattr__: `autograd.nn` and `autograd.optim` on first use."""
-    if f"autograd.{name}" in PREFIXES:
+    """autograd's module __getattr__: `autograd.nn`, `autograd.optim`, `autograd.onnx` and
+    `autograd.viz` on first use."""
+    if f"autograd.{name}" in PREFIXES or name in LAZY:
         return importlib.import_module(f"autograd.{name}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -24,7 +24,7 @@ class _AnomalyHook:
     def __init__(self):
         self._nested = 0              # > 0 while a VJP runs: its op calls are checked via its result
 
-    def forward(self, name, fwd_seconds, op_seconds, out):
+    def forward(self, name, fwd_seconds, op_seconds, out, call):
         if self._nested:
             return
         data = out.data if isinstance(out, Tensor) else out

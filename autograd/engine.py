@@ -31,6 +31,10 @@ _inplace_ops = 0         # in-place modifications so far: a node recorded after 
 
 
 def add_hook(hook):
+    """Observe every op call: `hook.forward(name, fwd_seconds, op_seconds, out, call)` after
+    each, `call` being (inputs, static settings given positionally, keyword settings), and
+    hook.before_vjp(), after_vjp(node, seconds), check_vjp(node, gx), backward(seconds)
+    around the backward pass (autograd.profiler, autograd.anomaly, autograd.onnx's tracer)."""
     global _hooks
     _hooks = _hooks + (hook,)
 
@@ -239,7 +243,7 @@ def primitive(fwd=None, *, save, static=()):
             y = t
         if hooks:
             for h in hooks:
-                h.forward(name, t_fwd, perf_counter() - t_in, y)
+                h.forward(name, t_fwd, perf_counter() - t_in, y, (args, static, kwargs))
         return y
 
     op.__name__ = op.__qualname__ = name

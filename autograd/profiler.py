@@ -42,7 +42,7 @@ class profile:
         return s
 
     # ---- the engine's hook interface ------------------------------------------------------
-    def forward(self, name, fwd_seconds, op_seconds, out):
+    def forward(self, name, fwd_seconds, op_seconds, out, call):
         """An op call took `op_seconds`, of which its forward function `fwd_seconds`."""
         if self._nested:
             return

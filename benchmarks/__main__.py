@@ -111,6 +111,9 @@ def main(argv=None):
                                   for w in _progress(chosen)])
     if results:
         print(table(results))
+    if any(r["peak_inconsistent"] for r in results):
+        print("note: a workload ran faster than W9's GEMM, the measured peak, so the machine was "
+              "not at full speed during W9 (cold or busy): shares of peak are left out; rerun")
     data_parallel = _data_parallel(parallel and not args.profile, args.quick, torch)
     if args.json:
         with open(args.json, "w") as f:

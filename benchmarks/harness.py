@@ -1,9 +1,12 @@
 """Timing side by side: every implementation of a workload is timed in the same rounds,
 alternating, so that the ratios compare like with like on a noisy machine."""
 import dataclasses
+import os
 import statistics
 import time
 from typing import Optional
+
+import numpy as np
 
 IMPLS = ("tapegrad", "torch", "numpy")
 
@@ -40,14 +43,38 @@ def set_threads(n):
 
 
 def blas_kernel():
-    """NumPy's BLAS and the kernel it runs (OpenBLAS's OPENBLAS_CORETYPE pins it), if known."""
+    """NumPy's BLAS and the kernel it runs (OpenBLAS's OPENBLAS_CORETYPE pins it): from
+    threadpoolctl where installed (the bench extra), else from NumPy's build configuration."""
     try:
         from threadpoolctl import threadpool_info
+        blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        found = ", ".join(f"{i.get('internal_api')} {i.get('version') or ''} "
+                          f"{i.get('architecture') or ''}".strip() for i in blas)
+        if found:
+            return found
     except ImportError:
-        return "unknown (install threadpoolctl)"
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return ", ".join(f"{i.get('internal_api')} {i.get('architecture', '')}".strip()
-                     for i in blas) or "unknown"
+        pass
+    info = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {})
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    kernel = (f"kernel pinned by OPENBLAS_CORETYPE={core}" if core else
+              "kernel chosen at run time; threadpoolctl would name it")
+    return f"{info.get('name', '?')} {info.get('version', '')} ({kernel})".replace("  ", " ")
+
+
+def _warm(fn, warmup, limit=2.0):
+    """Run fn at least `warmup` times, then until two calls in a row agree within 10% (caches,
+    kernels and the CPU's clock settle; a cold GEMM can take 4x as long), for at most `limit`
+    seconds."""
+    start, last = time.perf_counter(), None
+    for k in range(10_000):
+        t = time.perf_counter()
+        fn()
+        t = time.perf_counter() - t
+        if k >= warmup and last is not None and abs(t - last) <= 0.1 * last:
+            return
+        if time.perf_counter() - start > limit:
+            return
+        last = t
 
 
 def _batch(fn, target):
@@ -67,8 +94,7 @@ def measure(w, rounds=7, target=0.1, warmup=2):
         fn = setup()
         if fn is None:                          # e.g. torch not installed
             continue
-        for _ in range(warmup):
-            fn()
+        _warm(fn, warmup)
         fns[impl] = (fn, _batch(fn, target))
     samples = {impl: [] for impl in fns}
     for _ in range(rounds):
@@ -98,13 +124,25 @@ def _fmt(r, impl):
 
 def add_peak_fractions(results, machine_key="W9"):
     """With the machine's GEMM limit measured in the same run, give each workload with a FLOP
-    count its achieved fraction of that peak (NumPy's GEMM GFLOP/s)."""
+    count its achieved fraction of that peak (NumPy's GEMM GFLOP/s). A workload faster than
+    the peak means the peak was measured low (a cold or busy machine): no shares are given,
+    and `peak_inconsistent` marks the workloads above it."""
     limit = next((r for r in results if r["key"] == machine_key and r["numpy"]), None)
     peak = limit and limit["gflops"] and limit["gflops"] * limit["tapegrad"]["median"] / (
         limit["numpy"]["median"])
-    for r in results:
-        r["peak_fraction"] = r["gflops"] / peak if peak and r["gflops"] else None
+    fractions = [r["gflops"] / peak if peak and r["gflops"] else None for r in results]
+    consistent = all(f is None or f <= 1.0 for f in fractions)
+    for r, f in zip(results, fractions):
+        r["peak_fraction"] = f if consistent else None
+        r["peak_inconsistent"] = f is not None and f > 1.0
     return results
+
+
+def _target(r):
+    """The target, marked where the ratio to PyTorch missed it."""
+    if not r["target"]:
+        return ""
+    return f"<= {r['target']}" + (" MISSED" if r["ratio"] and r["ratio"] > r["target"] else "")
 
 
 def table(results):
@@ -117,9 +155,10 @@ def table(results):
                      _fmt(r, "numpy"),
                      f"{r['ratio']:.2f}" if r["ratio"] else "n/a (no torch)" if not r["torch"]
                      else "-",
-                     f"<= {r['target']}" if r["target"] else "",
+                     _target(r),
                      f"{r['gflops']:.1f}" if r["gflops"] else "",
-                     f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else ""])
+                     f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else
+                     "above W9's peak?" if r.get("peak_inconsistent") else ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

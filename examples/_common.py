@@ -2,6 +2,7 @@
 progress bar, accuracy, and the loss/metric plot. tqdm and matplotlib come with the
 `examples` extra (`pip install .[examples]`); matplotlib is imported only when plotting."""
 import argparse
+import importlib
 import math
 import os
 import sysconfig
@@ -13,10 +14,23 @@ import nn
 from autograd import manual_seed, no_grad, tensor
 
 
+def needs(module):
+    """`module`, imported; without it, exit with one line saying which extra installs it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name != module.split(".")[0]:
+            raise
+        raise SystemExit(f"this example needs the {e.name!r} module, which the `examples` "
+                         "extra installs: python -m pip install -e \".[examples]\"") from None
+
+
 def parser(description, steps=None, epochs=None, plots=True):
-    """An ArgumentParser with --seed and --threads, --plot if `plots`, and --steps and/or
-    --epochs when given a default for them. Parse with `parse_args`."""
-    p = argparse.ArgumentParser(description=description)
+    """An ArgumentParser described by the first paragraph of `description` (an example's
+    docstring), with --seed and --threads, --plot if `plots`, and --steps and/or --epochs when
+    given a default for them. Parse with `parse_args`."""
+    first = " ".join(description.strip().split("\n\n")[0].split())
+    p = argparse.ArgumentParser(description=first)
     if steps is not None:
         p.add_argument("--steps", type=int, default=steps,
                        help=f"optimizer steps (default {steps})")
@@ -35,8 +49,7 @@ def parse_args(p, argv=None):
     comes with scikit-learn)."""
     args = p.parse_args(argv)
     if args.threads is not None:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(args.threads)
+        needs("threadpoolctl").threadpool_limits(args.threads)
     return args
 
 
@@ -91,7 +104,7 @@ def train(model, optimizer, loss_at, steps, evaluate=None, eval_every=None, clip
     and after the last one (in eval mode). `clip` clips the gradient norm; `scheduler` (an
     LR scheduler) steps after every optimizer step. The progress bar shows the running loss
     and the latest metrics; `quiet` hides it. The model is left in eval mode."""
-    from tqdm import tqdm
+    tqdm = needs("tqdm").tqdm
 
     history = History(name)
     every = eval_every or steps
@@ -143,9 +156,8 @@ def plot(histories, path, title="", references=None):
     """Save the training loss (smoothed) and each metric against steps, one line per
     History, one panel per quantity, to `path`; `references` maps a metric to a
     (value, label) drawn as a dashed horizontal line in its panel."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    needs("matplotlib").use("Agg")
+    plt = needs("matplotlib.pyplot")
 
     keys = sorted({k for h in histories for k in h.metrics})
     fig, axes = plt.subplots(1, 1 + len(keys), figsize=(5 * (1 + len(keys)), 4), squeeze=False)

@@ -145,7 +145,7 @@ def run(text, cell="gru", epochs=20, seed=0, sequential=True, batch_size=32, ste
 
 
 def main(argv=None):
-    p = parser(__doc__.split("\n")[0], epochs=20)
+    p = parser(__doc__, epochs=20)
     p.add_argument("--cell", choices=list(CELLS), default="gru")
     p.add_argument("--sampling", choices=["sequential", "random"], default="sequential")
     p.add_argument("--text", choices=["license", "docs"], default="license")

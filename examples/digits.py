@@ -16,7 +16,7 @@ import nn
 import nn.functional as F
 import optim
 from autograd import tensor
-from examples._common import accuracy, parse_args, parser, plot, seed_all, train
+from examples._common import accuracy, needs, parse_args, parser, plot, seed_all, train
 
 
 def lenet():
@@ -39,10 +39,8 @@ MODELS = {"cnn": lenet, "mlp": mlp}
 def load():
     """(x, y, x_test, y_test): images (N, 1, 8, 8) float32 scaled to [0, 1], int64 labels;
     the split is stratified and fixed (random_state=0), 1437 train / 360 test."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    digits = load_digits()
+    train_test_split = needs("sklearn.model_selection").train_test_split
+    digits = needs("sklearn.datasets").load_digits()
     x = (digits.images / 16.0).astype(np.float32)[:, None]   # (N, 8, 8) -> (N, 1, 8, 8)
     x, x_test, y, y_test = train_test_split(x, digits.target.astype(np.int64), test_size=0.2,
                                             random_state=0, stratify=digits.target)
@@ -75,7 +73,7 @@ def run(name, data, epochs=30, seed=0, lr=2e-3, batch_size=32, quiet=False):
 
 
 def main(argv=None):
-    p = parser(__doc__.split("\n")[0], epochs=30)
+    p = parser(__doc__, epochs=30)
     p.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     args = parse_args(p, argv)
     data = load()

@@ -21,7 +21,7 @@ import nn
 import nn.functional as F
 import optim
 from autograd import tensor
-from examples._common import accuracy, parse_args, parser, plot, seed_all, train
+from examples._common import accuracy, needs, parse_args, parser, plot, seed_all, train
 
 # Test accuracy (%) in the paper's table (MNIST-1D and its spatially shuffled variant)
 PUBLISHED = {"logistic": (32, 32), "mlp": (68, 68), "cnn": (94, 56), "gru": (91, 57)}
@@ -82,11 +82,10 @@ MODELS = {"logistic": lambda: nn.Linear(LENGTH, CLASSES), "mlp": MLP, "cnn": CNN
 def load(shuffle=False):
     """The standard MNIST-1D split as float32 arrays (x, y, x_test, y_test), generated
     offline; `shuffle` permutes the 40 positions of every signal the same way."""
-    from mnist1d.data import get_dataset_args, make_dataset
-
-    args = get_dataset_args()
+    mnist1d = needs("mnist1d.data")
+    args = mnist1d.get_dataset_args()
     args.shuffle_seq = shuffle
-    data = make_dataset(args)
+    data = mnist1d.make_dataset(args)
     return (data["x"].astype(np.float32), data["y"].astype(np.int64),
             data["x_test"].astype(np.float32), data["y_test"].astype(np.int64))
 
@@ -125,7 +124,7 @@ def summary(results, steps):
 
 
 def main(argv=None):
-    p = parser(__doc__.split("\n")[0], steps=6000)
+    p = parser(__doc__, steps=6000)
     p.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     p.add_argument("--runs", type=int, default=1, help="seeds seed, seed+1, ... per model")
     p.add_argument("--shuffle", action="store_true", help="also train on shuffled signals")

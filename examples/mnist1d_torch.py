@@ -87,7 +87,7 @@ def run_torch(name, data, init, steps=6000, lr=1e-2, batch_size=100, eval_every=
 
 
 def main(argv=None):
-    p = parser(__doc__.split("\n")[0], steps=6000, plots=False)
+    p = parser(__doc__, steps=6000, plots=False)
     p.add_argument("--models", nargs="+", choices=list(mnist1d.MODELS),
                    default=list(mnist1d.MODELS))
     p.add_argument("--runs", type=int, default=3, help="seeds seed, seed+1, ... per model")

@@ -137,7 +137,7 @@ def run(text, epochs=5, seed=0, dim=100, window=5, negatives=5, batch_size=128, 
 
 
 def main(argv=None):
-    p = parser(__doc__.split("\n")[0], epochs=5)
+    p = parser(__doc__, epochs=5)
     p.add_argument("--words", nargs="+", default=["class", "function", "exception", "string",
                                                   "true", "integer"])
     p.add_argument("--dim", type=int, default=100)

@@ -1,4 +1,5 @@
-"""nn.save / nn.load: checkpoints as .npz files that can never execute code.
+"""nn.save / nn.load: checkpoints as .npz files (or state dicts as .safetensors files, see
+safetensors_file.py) that can never execute code.
 
 A checkpoint holds a tree of dicts (str or int keys), lists and tuples whose leaves are arrays
 (ndarrays or Tensors, loaded back as ndarrays), Python numbers, strings, booleans or None. The
@@ -17,6 +18,7 @@ import zipfile
 import numpy as np
 
 from autograd.tensor import Tensor
+from . import safetensors_file
 
 MANIFEST = "__tapegrad__"
 FORMAT = "tapegrad-checkpoint"
@@ -74,20 +76,48 @@ def _decode(node, arrays):
     raise ValueError(f"unknown entry {kind!r}")
 
 
-def save(obj, path):
+def _format(path, format):
+    """"npz" or "safetensors": `format` if given, else by the file's suffix (npz otherwise)."""
+    if format is None:
+        return "safetensors" if path.endswith(".safetensors") else "npz"
+    if format not in ("npz", "safetensors"):
+        raise ValueError(f"format must be 'npz' or 'safetensors', got {format!r}")
+    return format
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save(obj, path, format=None):
     """Write `obj` (see the module docstring) to `path` atomically: a reader sees the old
-    file or the complete new one, never a partial write."""
+    file or the complete new one, never a partial write. The file's permissions follow the
+    umask, as a plain open() (and torch.save) would make them. format="safetensors" (or a
+    .safetensors suffix) writes a flat dict of arrays as safetensors (nn/safetensors_file.py)."""
     path = os.fspath(path)
-    arrays = []
-    tree = {"format": FORMAT, "version": VERSION, "tree": _encode(obj, arrays, "object")}
-    manifest = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
-    members = {str(i): a for i, a in enumerate(arrays)}
+    if _format(path, format) == "safetensors":
+        data = safetensors_file.dumps(obj, path)
+        _write_atomic(path, lambda f: f.write(data))
+    else:
+        arrays = []
+        tree = {"format": FORMAT, "version": VERSION, "tree": _encode(obj, arrays, "object")}
+        manifest = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
+        members = {str(i): a for i, a in enumerate(arrays)}
+        _write_atomic(path, lambda f: np.savez(f, allow_pickle=False, **members,
+                                               **{MANIFEST: manifest}))
+
+
+def _write_atomic(path, write):
+    """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=folder)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())        # mkstemp makes it 0600
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=False, **members, **{MANIFEST: manifest})
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -96,11 +126,14 @@ def save(obj, path):
         raise
 
 
-def load(path):
+def load(path, format=None):
     """Read a checkpoint written by `save` (or a plain .npz of arrays) with
-    allow_pickle=False. A missing, truncated, corrupted or foreign file raises ValueError
-    saying which and why (a missing file raises FileNotFoundError)."""
+    allow_pickle=False, or a .safetensors file (by suffix or format="safetensors") as a dict
+    of arrays. A missing, truncated, corrupted or foreign file raises ValueError saying which
+    and why (a missing file raises FileNotFoundError)."""
     path = os.fspath(path)
+    if _format(path, format) == "safetensors":
+        return safetensors_file.load(path)
     with open(path, "rb") as f:
         data = f.read()
     if not data.startswith(b"PK"):

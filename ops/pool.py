@@ -29,10 +29,12 @@ def _planes(a, nd):
 
 
 @primitive(save=())
-def _pool_gather(x, *, index, nd, values=None):
+def _pool_gather(x, *, index, nd, values=None, windows=None):
     """x at the flat positions `index` (int64, shaped like the result) of each plane, a plane
     being the last nd axes of x. `values` is that result when already known (max_pool finds it
-    with the index)."""
+    with the index). `windows`, when the index holds the maxima of a pool's windows, are those
+    windows (see _max); the gather does not read them, but an exporter (autograd.onnx) does:
+    the index depends on the data, the windows do not."""
     if values is None:
         at = _planes(index, nd)
         values = gather_planes(_planes(x, nd), at, np.empty(at.shape, x.dtype))
@@ -125,7 +127,7 @@ def _max(nd, x, windows, return_indices):
     max_pool(planes, *windows[0], *windows[1], y, index)
     shape = lead + out[2 - nd:]                                       # (P, Ho, Wo) -> (*lead, *out)
     index = index.reshape(shape)
-    y = _pool_gather(x, index=index, nd=nd, values=y.reshape(shape))
+    y = _pool_gather(x, index=index, nd=nd, values=y.reshape(shape), windows=windows[2 - nd:])
     if not return_indices:
         return y
     return y, like(x, index)

@@ -233,3 +233,22 @@ def test_runs_by_path(script):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "--seed" in done.stdout and ("--plot" in done.stdout) == (script != "models")
+
+
+@pytest.mark.parametrize("name", ["digits", "mnist1d", "mnist1d_torch", "char_rnn",
+                                  "word2vec"])
+def test_help_shows_the_docstrings_first_paragraph(name, capsys):
+    module = __import__(f"examples.{name}", fromlist=["main"])
+    with pytest.raises(SystemExit) as done:
+        module.main(["--help"])
+    assert done.value.code == 0
+    first = module.__doc__.strip().split("\n\n")[0]
+    assert "".join(first.split()) in "".join(capsys.readouterr().out.split())   # rewrapped
+
+
+def test_a_missing_extra_is_named_in_one_line():
+    from examples._common import needs
+    with pytest.raises(SystemExit) as done:
+        needs("no_such_package.datasets")
+    message = str(done.value)
+    assert "'no_such_package'" in message and '".[examples]"' in message and "\n" not in message

@@ -1,8 +1,11 @@
-"""nn.save / nn.load: bit-exact round trips, atomic writes, and clear errors for files that
-are truncated, corrupted, foreign or would need unpickling."""
+"""nn.save / nn.load: bit-exact round trips, atomic writes with the umask's permissions, clear
+errors for files that are truncated, corrupted, foreign or would need unpickling, and the same
+for .safetensors files (interchange with PyTorch: tests/test_nn_safetensors.py)."""
 import io
+import json
 import os
 import pathlib
+import stat
 import subprocess
 import sys
 import zipfile
@@ -169,3 +172,64 @@ nn.save({{"a": np.zeros(1000), "b": np.zeros(1000)}}, {str(path)!r})
     assert result.returncode == 3, result.stderr.decode()
     assert path.read_bytes() == before
     np.testing.assert_array_equal(nn.load(path)["w"], np.ones(3))
+
+
+def test_safetensors_format_by_suffix_or_argument(tmp_path):
+    pytest.importorskip("safetensors")
+    state = {"w": np.arange(6.0).reshape(2, 3), "n": np.array(3, np.int64)}
+    nn.save(state, tmp_path / "a.bin", format="safetensors")
+    assert open(tmp_path / "a.bin", "rb").read()[8:9] == b"{"
+    loaded = nn.load(tmp_path / "a.bin", format="safetensors")
+    assert all(np.array_equal(loaded[k], state[k]) and loaded[k].dtype == state[k].dtype
+               for k in state)
+    nn.save(state, tmp_path / "b.safetensors", format="npz")       # the argument wins
+    assert open(tmp_path / "b.safetensors", "rb").read(2) == b"PK"
+    with pytest.raises(ValueError, match="format must be"):
+        nn.save(state, tmp_path / "c", format="pt")
+
+
+def test_safetensors_hold_only_flat_dicts_of_arrays(tmp_path):
+    with pytest.raises(TypeError, match=r"entry 'opt' is a dict.*\.npz"):
+        nn.save({"w": np.ones(2), "opt": {"lr": 1}}, tmp_path / "m.safetensors")
+    with pytest.raises(TypeError, match="complex128"):
+        nn.save({"z": np.ones(2, complex)}, tmp_path / "m.safetensors")
+    assert not os.listdir(tmp_path)
+
+
+def _file(header, data=b""):
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + data
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x05\x00", "fewer than the 8"),
+    (_file({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})[:-3], "truncated"),
+    (_file({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, b"\0" * 4),
+     "'w' needs bytes \\[0, 8\\) of the data, which has only 4"),
+    (_file({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}, b"\0" * 8),
+     r"'w' \(F32, shape \[3\]\) spans bytes \[0, 8\) of the data, but needs 12"),
+    (_file({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+            "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}, b"\0" * 8),
+     "'b' starts at byte 4 of the data, expected 8"),
+    (_file({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}, b"\0" * 2),
+     "'w' has dtype F8_E4M3"),
+    (_file({"w": {"dtype": "F32", "shape": "2", "data_offsets": [0, 8]}}, b"\0" * 8),
+     "'w' has a malformed entry"),
+    (b"\x03\0\0\0\0\0\0\0abc", "not JSON"),
+])
+def test_bad_safetensors_files_are_refused_naming_file_and_tensor(content, message, tmp_path):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=message) as info:
+        nn.load(path)
+    assert "bad.safetensors" in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_saved_files_follow_the_umask(suffix, tmp_path):
+    old = os.umask(0o027)
+    try:
+        nn.save({"w": np.ones(2)}, tmp_path / ("m" + suffix))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / ("m" + suffix)).st_mode) == 0o640
