@@ -44,12 +44,17 @@ def install():
         sys.meta_path.insert(0, AliasFinder())     # before PathFinder, which would load copies
 
 
-LAZY = ("onnx", "viz")               # submodules imported on first use (training needs neither)
+LAZY = {"onnx": ("autograd.onnx", None), "viz": ("autograd.viz", None),   # not for training
+        "save": ("nn.serialization", "save"), "load": ("nn.serialization", "load")}
 
 
 def attribute(name):
-    """autograd's module __getattr__: `autograd.nn`, `autograd.optim`, `autograd.onnx` and
-    `autograd.viz` on first use."""
-    if f"autograd.{name}" in PREFIXES or name in LAZY:
+    """autograd's module __getattr__: `autograd.nn`, `autograd.optim`, `autograd.onnx`,
+    `autograd.viz`, and `save`/`load` (nn's, which sit above autograd) on first use."""
+    if f"autograd.{name}" in PREFIXES:
         return importlib.import_module(f"autograd.{name}")
+    if name in LAZY:
+        module, attr = LAZY[name]
+        module = importlib.import_module(module)
+        return module if attr is None else getattr(module, attr)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

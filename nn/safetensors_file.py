@@ -111,15 +111,20 @@ def load(path):
     """The state dict in the .safetensors file `path`: {name: ndarray}, in the order of the
     header (the package writes it sorted)."""
     with open(path, "rb") as f:
-        data = f.read()
+        return loads(f.read(), path)
+
+
+def loads(data, path):
+    """The state dict in `data`, the bytes of a .safetensors file (`path` names it in errors),
+    checked by `header` first, then read by the package."""
     entries = header(data, path)
-    start = 8 + int.from_bytes(data[:8], "little")
     out = {}
-    with _package("reading").safe_open(path, framework="numpy") as f:
-        for name, (dtype, shape, begin, end) in entries.items():
-            if dtype == BF16:                   # the high 16 bits of a float32
-                bits = np.frombuffer(data, "<u2", (end - begin) // 2, start + begin)
-                out[name] = (bits.astype(np.uint32) << 16).view(np.float32).reshape(shape)
-            else:
-                out[name] = f.get_tensor(name)
-    return out
+    for name, entry in _package("reading").deserialize(bytes(data)):
+        dtype, shape = entries[name][:2]
+        if dtype == BF16:                       # the high 16 bits of a float32
+            bits = np.frombuffer(entry["data"], "<u2").astype(np.uint32)
+            out[name] = (bits << 16).view(np.float32).reshape(shape)
+        else:
+            out[name] = np.frombuffer(entry["data"], np.dtype(DTYPES[dtype]).newbyteorder("<")
+                                      ).reshape(shape)
+    return {name: out[name] for name in entries}

@@ -2,7 +2,7 @@
 safetensors_file.py) that can never execute code.
 
 A checkpoint holds a tree of dicts (str or int keys), lists and tuples whose leaves are arrays
-(ndarrays or Tensors, loaded back as ndarrays), Python numbers, strings, booleans or None. The
+(ndarrays or Tensors, loaded back as Tensors, as torch.load gives them), Python numbers, strings, booleans or None. The
 arrays are the .npz members "0", "1", ...; the tree itself is JSON in the member
 "__tapegrad__". Files are written atomically (a temporary file in the same folder, renamed
 over the target) and read with allow_pickle=False. A plain .npz of named arrays (e.g. from
@@ -53,6 +53,10 @@ def _encode(obj, arrays, where):
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    if hasattr(obj, "state_dict"):                   # a Module, an optimizer, a scheduler
+        raise TypeError(f"save: {where} is a {type(obj).__name__}; save its state_dict() "
+                        f"instead (a checkpoint holds data, never pickled code) and load it "
+                        f"into a new {type(obj).__name__} with load_state_dict")
     raise TypeError(f"save: {where} is a {type(obj).__name__}; a checkpoint holds dicts, "
                     "lists, tuples, arrays, Tensors, numbers, strings and None")
 
@@ -91,22 +95,37 @@ def _umask():
     return mask
 
 
-def save(obj, path, format=None):
-    """Write `obj` (see the module docstring) to `path` atomically: a reader sees the old
-    file or the complete new one, never a partial write. The file's permissions follow the
-    umask, as a plain open() (and torch.save) would make them. format="safetensors" (or a
-    .safetensors suffix) writes a flat dict of arrays as safetensors (nn/safetensors_file.py)."""
-    path = os.fspath(path)
-    if _format(path, format) == "safetensors":
-        data = safetensors_file.dumps(obj, path)
-        _write_atomic(path, lambda f: f.write(data))
+def save(obj, f, format=None):
+    """Write `obj` (see the module docstring) to `f`, a path or a binary file object (as
+    torch.save). A path is written atomically: a reader sees the old file or the complete new
+    one, never a partial write; its permissions follow the umask, as a plain open() (and
+    torch.save) would make them. format="safetensors" (or a .safetensors suffix) writes a flat
+    dict of arrays as safetensors (nn/safetensors_file.py)."""
+    name = _name(f)
+    if _format(name, format) == "safetensors":
+        data = safetensors_file.dumps(obj, name)
+
+        def write(file):
+            file.write(data)
     else:
         arrays = []
         tree = {"format": FORMAT, "version": VERSION, "tree": _encode(obj, arrays, "object")}
         manifest = np.frombuffer(json.dumps(tree).encode(), dtype=np.uint8)
         members = {str(i): a for i, a in enumerate(arrays)}
-        _write_atomic(path, lambda f: np.savez(f, allow_pickle=False, **members,
-                                               **{MANIFEST: manifest}))
+
+        def write(file):
+            np.savez(file, allow_pickle=False, **members, **{MANIFEST: manifest})
+    if hasattr(f, "write"):
+        write(f)
+    else:
+        _write_atomic(name, write)
+
+
+def _name(f):
+    """A path as a string, or a file object's name (for messages and the suffix)."""
+    if hasattr(f, "read") or hasattr(f, "write"):
+        return str(getattr(f, "name", "<file object>"))
+    return os.fspath(f)
 
 
 def _write_atomic(path, write):
@@ -126,16 +145,48 @@ def _write_atomic(path, write):
         raise
 
 
-def load(path, format=None):
-    """Read a checkpoint written by `save` (or a plain .npz of arrays) with
-    allow_pickle=False, or a .safetensors file (by suffix or format="safetensors") as a dict
-    of arrays. A missing, truncated, corrupted or foreign file raises ValueError saying which
-    and why (a missing file raises FileNotFoundError)."""
-    path = os.fspath(path)
-    if _format(path, format) == "safetensors":
-        return safetensors_file.load(path)
-    with open(path, "rb") as f:
+def load(f, map_location=None, weights_only=True, format=None):
+    """Read, from a path or a binary file object, a checkpoint written by `save` (or a plain
+    .npz of arrays) with allow_pickle=False, or a .safetensors file (by suffix or
+    format="safetensors") as a dict; its arrays come back as Tensors (on the CPU, so
+    `map_location` may only name it; `weights_only` is accepted either way: nothing is ever
+    unpickled). A missing, truncated, corrupted or foreign file raises ValueError saying
+    which and why (a missing file raises FileNotFoundError)."""
+    _check_location(map_location)
+    path = _name(f)
+    if hasattr(f, "read"):
         data = f.read()
+        if _format(path, format) == "safetensors":
+            return _tensors(safetensors_file.loads(data, path))
+    elif _format(path, format) == "safetensors":
+        return _tensors(safetensors_file.load(path))
+    else:
+        with open(path, "rb") as file:
+            data = file.read()
+    return _tensors(_load_npz(data, path))
+
+
+def _check_location(map_location):
+    if map_location is None or callable(map_location) and not isinstance(map_location, str):
+        return
+    if str(map_location) != "cpu" and not (isinstance(map_location, dict) and all(
+            str(v) == "cpu" for v in map_location.values())):
+        raise RuntimeError(f"load: map_location={map_location!r}: tapegrad computes on the "
+                           f"CPU; use map_location=\"cpu\" or leave it out")
+
+
+def _tensors(tree):
+    """`tree` with its arrays wrapped as Tensors, as torch.load gives them."""
+    if isinstance(tree, np.ndarray):
+        return Tensor._wrap(tree)
+    if isinstance(tree, dict):
+        return {k: _tensors(v) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_tensors(v) for v in tree)
+    return tree
+
+
+def _load_npz(data, path):
     if not data.startswith(b"PK"):
         raise ValueError(f"load: {path!r} is not a checkpoint: not an .npz (zip) file "
                          f"(starts with {data[:8]!r})")

@@ -37,7 +37,7 @@ def checkpoint():
 
 
 def assert_same(a, b):
-    assert type(a) is type(b) or (isinstance(a, ag.Tensor) and type(b) is np.ndarray)
+    assert type(a) is type(b) or (isinstance(b, ag.Tensor) and type(a) is np.ndarray)
     if isinstance(a, dict):
         assert list(a) == list(b)
         for k in a:
@@ -233,3 +233,22 @@ def test_saved_files_follow_the_umask(suffix, tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / ("m" + suffix)).st_mode) == 0o640
+
+
+def test_save_and_load_take_file_objects_and_give_tensors():
+    import io
+    buf = io.BytesIO()
+    ag.save({"w": ag.tensor(np.arange(3.0)), "epoch": 4, "nested": [np.ones(2)]}, buf)
+    buf.seek(0)
+    back = ag.load(buf, map_location="cpu", weights_only=False)
+    assert isinstance(back["w"], ag.Tensor) and back["w"].tolist() == [0.0, 1.0, 2.0]
+    assert back["epoch"] == 4 and isinstance(back["nested"][0], ag.Tensor)
+    assert ag.save is nn.save and ag.load is nn.load
+
+
+def test_saving_a_module_asks_for_its_state_dict(tmp_path):
+    with pytest.raises(TypeError, match=r"save: object\['model'\] is a Linear; save its "
+                       r"state_dict\(\) instead"):
+        nn.save({"model": nn.Linear(2, 2)}, tmp_path / "m.npz")
+    with pytest.raises(RuntimeError, match="tapegrad computes on the CPU"):
+        nn.load(tmp_path / "m.npz", map_location="cuda:0")

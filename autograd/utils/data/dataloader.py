@@ -206,11 +206,13 @@ def _worker_loop(fetch, worker_id, seed, tasks, results):
     parent = os.getppid()
     while True:
         try:
-            task = tasks.get(timeout=POLL)
-        except queue.Empty:
-            if os.getppid() != parent:                               # the main process is gone
-                return
-            continue
+            if not tasks.poll(POLL):
+                if os.getppid() != parent:                           # the main process is gone
+                    return
+                continue
+            task = tasks.recv()
+        except (EOFError, OSError):                                  # the main process closed it
+            return
         if task is None:
             return
         if task == "restart":                                       # a new epoch (persistent)
@@ -237,14 +239,19 @@ class _WorkerIterator:
         ctx = multiprocessing.get_context(loader.multiprocessing_context)
         gen = loader.generator if loader.generator is not None else ag_random.default_generator()
         base_seed = int(gen.integers(2 ** 62))
+        # results: a Queue the workers feed; tasks: a pipe to each worker, which the main
+        # process writes without a feeder thread (a Ctrl-C in the middle of a Queue.put can
+        # leave that thread waiting forever, and the exit waiting for it)
         self.results = ctx.Queue()
-        self.tasks = [ctx.Queue() for _ in range(loader.num_workers)]
-        self.workers = []
-        for i, q in enumerate(self.tasks):
+        self.tasks, self.workers = [], []
+        for i in range(loader.num_workers):
+            reader, writer = ctx.Pipe(duplex=False)
             w = ctx.Process(target=_worker_loop,
-                            args=(_Fetcher(loader), i, base_seed + i, q, self.results),
+                            args=(_Fetcher(loader), i, base_seed + i, reader, self.results),
                             daemon=True)
             w.start()
+            reader.close()
+            self.tasks.append(writer)
             self.workers.append(w)
         self.timeout, self.persistent = loader.timeout, loader.persistent_workers
         _live.add(self)
@@ -261,7 +268,7 @@ class _WorkerIterator:
         self.pending = {}                       # task id -> worker, or (worker, data) if early
         if not first and self.iterable:
             for q in self.tasks:
-                q.put("restart")
+                q.send("restart")
         for _ in range(loader.prefetch_factor * len(self.workers)):
             self._send()
 
@@ -275,7 +282,7 @@ class _WorkerIterator:
             if indices is None:
                 return
         worker = next(w for w in self.turn if self.active[w])
-        self.tasks[worker].put((self.sent, indices))
+        self.tasks[worker].send((self.sent, indices))
         self.pending[self.sent] = (worker,)
         self.sent += 1
 
@@ -338,15 +345,19 @@ class _WorkerIterator:
         if not self.workers:
             return
         for q in self.tasks:
-            q.put(None)
+            try:
+                q.send(None)
+            except OSError:                                    # that worker is gone already
+                pass
         for w in self.workers:
             w.join(timeout=wait)
             if w.is_alive():
                 w.terminate()
                 w.join()
-        for q in self.tasks + [self.results]:
-            q.cancel_join_thread()
+        for q in self.tasks:
             q.close()
+        self.results.cancel_join_thread()
+        self.results.close()
         self.workers = []
         _live.discard(self)
 
