@@ -11,12 +11,15 @@ from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed, Generator
-from . import accelerator, backends, cuda, distributed, functional, utils
+from . import accelerator, backends, cuda, distributed, functional, sparse, utils
+from .sparse import sparse_coo_tensor
 import sys
 
 from . import aliases, namespace
+from .tensor import LEGACY_CONSTRUCTORS
 
 aliases.install()            # `import autograd.nn.functional` is nn.functional itself
+globals().update(LEGACY_CONSTRUCTORS)                    # FloatTensor, LongTensor, ...
 for _name, _value in namespace.functions().items():     # torch.cat, torch.exp, torch.float32
     globals().setdefault(_name, _value)
 autograd = sys.modules[__name__]                         # torch.autograd.grad(...)

@@ -5,7 +5,7 @@ itself to the engine, which creates and recognises tensors of this class."""
 import numpy as np
 
 import ops
-from . import backprop, engine, hooks, numpy_protocol
+from . import backprop, engine, hooks, numpy_protocol, sparse
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .tensor_methods import TensorMethods
 
@@ -37,16 +37,35 @@ def _plain(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+def _legacy_array(args, dtype):
+    """The array of the legacy constructor Tensor(*args), as torch.Tensor's: no argument, an
+    empty float32 vector; sizes, a float32 tensor of that shape (zeros: "uninitialised");
+    Python data, float32 unless `dtype`. An ndarray or Tensor keeps its dtype (a difference:
+    torch.Tensor would cast it to float32)."""
+    default = np.float32 if dtype is None else dtype
+    if not args:
+        return np.zeros(0, default)
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return np.zeros(tuple(int(a) for a in args), default)
+    if len(args) > 1:
+        raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+    a = _to_array(args[0], dtype)
+    python_data = not isinstance(args[0], (np.ndarray, np.generic, Tensor))
+    return a.astype(np.float32) if python_data and dtype is None and a.dtype.kind in "iub" else a
+
+
 class Tensor(TensorMethods):
     """An n-dimensional array that records the operations applied to it.
 
-    `Tensor(data, requires_grad=False, dtype=None)` copies `data`; see `tensor`.
+    `Tensor(data, requires_grad=False, dtype=None)` copies `data` (see `tensor`);
+    `Tensor(2, 3)` is a float32 tensor of shape (2, 3), as torch.Tensor(2, 3).
     """
     __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
     __hash__ = object.__hash__         # __eq__ is elementwise, identity stays the hash
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
+    def __init__(self, *args, requires_grad=False, dtype=None):
+        self.data = _legacy_array(args, dtype)
         self.grad = None
         self._node = None
         self._version = None           # engine.version_counter makes it when first needed
@@ -199,6 +218,23 @@ class Tensor(TensorMethods):
 
     to = astype
 
+    def type(self, dtype=None, non_blocking=False):
+        """The legacy type name ("torch.FloatTensor"), or this tensor as `dtype` (a dtype,
+        "torch.LongTensor" or LongTensor)."""
+        if dtype is None:
+            return f"torch.{TYPE_NAMES.get(self.dtype, str(self.dtype) + 'Tensor')}"
+        dtype = np.dtype(_dtype_of(dtype))
+        return self if dtype == self.dtype else ops.astype(self, dtype)
+
+    def to_sparse(self, *args, **kwargs):
+        return sparse.sparse_coo_tensor(self)
+
+    def __format__(self, spec):
+        """A 0-d tensor formats as its number (f"{loss:.4f}"), as PyTorch's."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return object.__format__(self, spec)
+
     def float(self):
         return ops.astype(self, np.float32)
 
@@ -304,7 +340,38 @@ def tensor(data, requires_grad=False, dtype=None):
 
     Python floats and lists of floats become float32, ints int64; NumPy arrays keep their
     dtype unless `dtype` is given. Only floating tensors may require grad."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    t = Tensor._wrap(_to_array(data, dtype))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# the legacy typed constructors: FloatTensor(2, 3), LongTensor([1, 2]), ...; Tensor.type()
+TYPE_NAMES = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
+              np.dtype(np.float16): "HalfTensor", np.dtype(np.int64): "LongTensor",
+              np.dtype(np.int32): "IntTensor", np.dtype(np.int16): "ShortTensor",
+              np.dtype(np.int8): "CharTensor", np.dtype(np.uint8): "ByteTensor",
+              np.dtype(np.bool_): "BoolTensor"}
+
+
+def _typed_constructor(dtype, name):
+    def make(*args):
+        return Tensor(*args, dtype=dtype)
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"torch.{name}(*sizes or data): a {np.dtype(dtype)} Tensor."
+    make.dtype = dtype
+    return make
+
+
+LEGACY_CONSTRUCTORS = {name: _typed_constructor(dtype, name) for dtype, name in TYPE_NAMES.items()}
+
+
+def _dtype_of(spec):
+    """A dtype from what Tensor.type() takes: a dtype, "torch.LongTensor", LongTensor."""
+    if isinstance(spec, str) and spec.startswith("torch.") and spec[6:] in LEGACY_CONSTRUCTORS:
+        return LEGACY_CONSTRUCTORS[spec[6:]].dtype
+    return getattr(spec, "dtype", spec) if callable(spec) and not isinstance(spec, type) \
+        else spec
 
 
 def from_numpy(array):

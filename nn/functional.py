@@ -239,6 +239,12 @@ def dropout2d(input, p=0.5, training=True, inplace=False, *, generator=None):
     """Zero whole channels of (N, C, H, W) with probability p (scaling the rest by
     1 / (1 - p)); a 3-d input is taken as (N, C, L), as PyTorch does today."""
     shape = np.shape(_plain(input))
+    if len(shape) == 2:                 # PyTorch warns, then drops single elements
+        warnings.warn("dropout2d: Received a 2-D input to dropout2d, which is deprecated and "
+                      "will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead.", UserWarning,
+                      stacklevel=2)
+        return _dropout(input, p, training, generator, shape, "dropout2d")
     if len(shape) not in (3, 4):
         raise ValueError(f"dropout2d: expected a 3-d (N, C, L) or 4-d (N, C, H, W) input, got "
                          f"shape {shape}")

@@ -70,6 +70,10 @@ class RNNBase(Module):
                     setattr(self, f"{kind}_l{layer}{sfx}", empty_parameter(shp, dtype))
         self.reset_parameters()
 
+    def flatten_parameters(self):
+        """Does nothing: PyTorch packs the weights into one buffer for cuDNN; here they are
+        already what the kernels read."""
+
     def reset_parameters(self, generator=None):
         """PyTorch's default: every weight and bias U(-1/sqrt(hidden), 1/sqrt(hidden))."""
         bound = 1.0 / math.sqrt(self.hidden_size)

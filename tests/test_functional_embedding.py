@@ -189,8 +189,9 @@ def test_alpha_dropout_keeps_zero_mean_and_unit_variance():
      r"one_hot: class values must be in \[0, 3\), got \[3\]"),
     (lambda: F.dropout(ag.tensor(np.ones(3)), 1.5), ValueError,
      "dropout: dropout probability has to be between 0 and 1, but got 1.5"),
-    (lambda: F.dropout2d(ag.tensor(np.ones((2, 3))), 0.5), ValueError,
-     r"dropout2d: expected a 3-d \(N, C, L\) or 4-d \(N, C, H, W\) input, got shape \(2, 3\)"),
+    (lambda: F.dropout2d(ag.tensor(np.ones((2, 3, 4, 5, 6))), 0.5), ValueError,
+     r"dropout2d: expected a 3-d \(N, C, L\) or 4-d \(N, C, H, W\) input, got shape "
+     r"\(2, 3, 4, 5, 6\)"),
 ])
 def test_bad_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
