@@ -5,4 +5,4 @@ from .sgd import SGD
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam
 from .adagrad import Adagrad, RMSprop, Adadelta
 from .lbfgs import LBFGS
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
