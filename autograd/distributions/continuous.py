@@ -17,15 +17,8 @@ def _batch_shape(params, tensors):
     return () if all(isinstance(p, Number) for p in params) else tensors[0].shape
 
 
-class Normal(Distribution):
-    """The normal distribution N(loc, scale^2), loc and scale broadcast together."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape((loc, scale), (self.loc,)), validate_args=validate_args)
+class LocationFamily(Distribution):
+    """A distribution whose mean and mode are its `loc` (Normal, MultivariateNormal)."""
 
     @property
     def mean(self):
@@ -34,6 +27,17 @@ class Normal(Distribution):
     @property
     def mode(self):
         return self.loc
+
+
+class Normal(LocationFamily):
+    """The normal distribution N(loc, scale^2), loc and scale broadcast together."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(_batch_shape((loc, scale), (self.loc,)), validate_args=validate_args)
 
     @property
     def stddev(self):

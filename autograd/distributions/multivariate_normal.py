@@ -7,7 +7,8 @@ import numpy as np
 
 import ops
 from . import constraints
-from .distribution import Distribution, lazy_property
+from .continuous import LocationFamily
+from .distribution import lazy_property
 from ..factories import randn
 from ..tensor import Tensor
 
@@ -39,7 +40,7 @@ def _precision_to_scale_tril(P):
     return ops.solve_triangular(L_inv, np.eye(P.shape[-1], dtype=P.dtype), upper=False)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(LocationFamily):
     """N(loc, Sigma) over vectors (..., n): give exactly one of `covariance_matrix`,
     `precision_matrix` (both (..., n, n), symmetric positive-definite) and `scale_tril` (lower
     triangular with a positive diagonal); the batch dims of loc and the matrix broadcast."""
@@ -99,14 +100,6 @@ class MultivariateNormal(Distribution):
         L = self._unbroadcasted_scale_tril
         L_inv = ops.solve_triangular(L, np.eye(L.shape[-1], dtype=L.dtype), upper=False)
         return self._expand(_mT(L_inv) @ L_inv, 2)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):
