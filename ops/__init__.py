@@ -12,6 +12,7 @@ from .shape import (reshape, view, permute, transpose, swapaxes, broadcast_to, e
 from .index import getitem, index_put_add, index_put, gather, scatter_add
 from .sorting import sort, argsort, topk, median
 from .linalg import matmul, dot, outer, einsum
+from .decomposition import cholesky, solve_triangular
 from .activation import (erf, hardtanh, relu6, elu, selu, gelu, silu, prelu, softmax,
                          log_softmax)
 from .loss import (cross_entropy, nll_loss, binary_cross_entropy,

@@ -4,4 +4,5 @@ from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW, Adamax, NAdam, RAdam
 from .adagrad import Adagrad, RMSprop, Adadelta
-from . import lr_scheduler
+from .lbfgs import LBFGS
+from . import lr_scheduler, swa_utils

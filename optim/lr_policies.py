@@ -1,12 +1,42 @@
-"""Schedulers that do more than follow a curve: OneCycleLR (also cycles momentum),
+"""Schedulers that do more than follow a curve: CyclicLR and OneCycleLR (also cycle momentum),
 CosineAnnealingWarmRestarts (restarts, on a growing period) and ReduceLROnPlateau (reacts to a
 metric). PyTorch's formulas, in the same order."""
 import math
 
-from .scheduler_base import LRScheduler, _LRState, _check_optimizer, _per_group
+from .scheduler_base import (LRScheduler, _LRState, _callable_state, _check_optimizer,
+                             _per_group)
 
 
-class OneCycleLR(LRScheduler):
+class _CyclesMomentum(LRScheduler):
+    """A scheduler that moves each group's momentum (or Adam's beta1) inversely to its lr."""
+
+    def _init_momentum(self, optimizer, cycle_momentum, base_momentum, max_momentum,
+                       last_epoch):
+        """Check that the optimizer has a momentum to cycle; on a fresh start record each
+        group's "max_momentum" and "base_momentum" and start it at the maximum."""
+        self.cycle_momentum = cycle_momentum
+        if not cycle_momentum:
+            return
+        self.use_beta1 = "betas" in optimizer.defaults
+        if not self.use_beta1 and "momentum" not in optimizer.defaults:
+            raise ValueError(f"{type(self).__name__}: cycle_momentum needs an optimizer with "
+                             f"momentum or betas; {type(optimizer).__name__} has neither")
+        if last_epoch == -1:
+            for group, hi, lo in zip(optimizer.param_groups,
+                                     _per_group("max_momentum", optimizer, max_momentum),
+                                     _per_group("base_momentum", optimizer, base_momentum)):
+                self._set_momentum(group, hi)
+                group["max_momentum"] = hi
+                group["base_momentum"] = lo
+
+    def _set_momentum(self, group, value):
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
+class OneCycleLR(_CyclesMomentum):
     """The 1cycle policy (Smith): per batch, lr anneals from max_lr / div_factor up to `max_lr`
     over the first `pct_start` of `total_steps` (or epochs * steps_per_epoch), then down to
     initial_lr / final_div_factor; with `three_phase` it first returns to the initial lr.
@@ -49,26 +79,9 @@ class OneCycleLR(LRScheduler):
                 group["initial_lr"] = lr / div_factor
                 group["max_lr"] = lr
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            self.use_beta1 = "betas" in optimizer.defaults
-            if not self.use_beta1 and "momentum" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
-                                 f"or betas; {type(optimizer).__name__} has neither")
-            if last_epoch == -1:
-                for group, hi, lo in zip(groups,
-                                         _per_group("max_momentum", optimizer, max_momentum),
-                                         _per_group("base_momentum", optimizer, base_momentum)):
-                    self._set_momentum(group, hi)
-                    group["max_momentum"] = hi
-                    group["base_momentum"] = lo
+        self._init_momentum(optimizer, cycle_momentum, base_momentum, max_momentum,
+                            last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group, value):
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start, end, pct):
         if self.anneal_strategy == "cos":
@@ -92,6 +105,80 @@ class OneCycleLR(LRScheduler):
                     break
                 start = end
         return lrs
+
+
+class CyclicLR(_CyclesMomentum):
+    """Cyclical learning rates (Smith), per batch: lr climbs linearly from base_lr to max_lr in
+    `step_size_up` steps and back in `step_size_down` (default: the same), the amplitude
+    scaled by `scale_fn` of the cycle number (from 1) or, with scale_mode="iterations", of the
+    step count. The modes: "triangular" (scale 1), "triangular2" (halved every cycle),
+    "exp_range" (gamma^step). With `cycle_momentum` the momentum (or beta1) moves inversely
+    between `max_momentum` and `base_momentum`. The state dict keeps a scale_fn's attributes
+    when it is a callable object, None for a plain function."""
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
+                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        _check_optimizer(optimizer)
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for group, lr in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"CyclicLR: mode must be 'triangular', 'triangular2' or "
+                             f"'exp_range' when there is no scale_fn, got {mode!r}")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = ({"exp_range": "iterations"}.get(mode, "cycle") if scale_fn is None
+                           else scale_mode)
+        self._init_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
+        if cycle_momentum:
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x):
+        """The amplitude's scale at cycle (or step) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma ** x
+
+    def get_lr(self):
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle          # position in the cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base_lr + (max_lr - base_lr) * height * scale
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, lo, hi in zip(self.optimizer.param_groups, self.base_momentums,
+                                     self.max_momentums):
+                self._set_momentum(group, hi - (hi - lo) * height * scale)
+        return lrs
+
+    def state_dict(self):
+        state = super().state_dict()
+        state["_scale_fn_custom"] = _callable_state(self._scale_fn_custom)
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = {k: v for k, v in state_dict.items() if k != "_scale_fn_custom"}
+        super().load_state_dict(state)
+        if state_dict["_scale_fn_custom"] is not None:
+            self._scale_fn_custom.__dict__.update(state_dict["_scale_fn_custom"])
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):

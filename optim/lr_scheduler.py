@@ -3,16 +3,16 @@ sequences agree to the last bit. Call `scheduler.step()` after `optimizer.step()
 import copy
 import math
 import numbers
-import types
 from bisect import bisect_right
 from collections import Counter
 
-from .scheduler_base import LRScheduler, _check_optimizer, _per_group
-from .lr_policies import CosineAnnealingWarmRestarts, OneCycleLR, ReduceLROnPlateau
+from .scheduler_base import LRScheduler, _callable_state, _check_optimizer, _per_group
+from .lr_policies import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, ReduceLROnPlateau
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
            "ExponentialLR", "LinearLR", "PolynomialLR", "CosineAnnealingLR",
-           "CosineAnnealingWarmRestarts", "SequentialLR", "OneCycleLR", "ReduceLROnPlateau"]
+           "CosineAnnealingWarmRestarts", "SequentialLR", "CyclicLR", "OneCycleLR",
+           "ReduceLROnPlateau"]
 
 
 class LambdaLR(LRScheduler):
@@ -31,8 +31,7 @@ class LambdaLR(LRScheduler):
     def state_dict(self):
         state = {k: copy.deepcopy(v) for k, v in self.__dict__.items()
                  if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                               for fn in self.lr_lambdas]
+        state["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict):

@@ -1,5 +1,6 @@
 """The scheduler base class: the epoch counter, base learning rates and state dicts."""
 import copy
+import types
 
 from .optimizer import Optimizer
 
@@ -17,6 +18,12 @@ def _per_group(name, optimizer, value):
                              f"values for {len(optimizer.param_groups)} groups")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _callable_state(fn):
+    """What a state dict keeps of a user's function: the attributes of a callable object, None
+    for a plain function (or None)."""
+    return None if fn is None or isinstance(fn, types.FunctionType) else dict(fn.__dict__)
 
 
 class _LRState:

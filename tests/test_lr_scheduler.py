@@ -21,6 +21,16 @@ class Halving:
         return 0.5 ** (epoch // self.every)
 
 
+class Decay:
+    """A callable scale_fn for CyclicLR: its state is saved."""
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def __call__(self, x):
+        return 1 / (1 + self.rate * x)
+
+
 # name -> scheduler factory, given a scheduler module (ours or torch's) and an optimizer
 SCHEDULERS = {
     "StepLR": lambda L, o: L.StepLR(o, step_size=7, gamma=0.3),
@@ -34,6 +44,15 @@ SCHEDULERS = {
     "OneCycleLR-linear-3phase": lambda L, o: L.OneCycleLR(
         o, max_lr=2.0, epochs=4, steps_per_epoch=10, pct_start=0.25, anneal_strategy="linear",
         three_phase=True),
+    "CyclicLR": lambda L, o: L.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4),
+    "CyclicLR-triangular2": lambda L, o: L.CyclicLR(
+        o, [0.01, 0.02], 0.3, step_size_up=3, step_size_down=5, mode="triangular2",
+        base_momentum=[0.7, 0.75], max_momentum=0.95),
+    "CyclicLR-exp_range": lambda L, o: L.CyclicLR(o, 0.01, 0.1, 5, mode="exp_range", gamma=0.97,
+                                                  cycle_momentum=False),
+    "CyclicLR-scale_fn-cycle": lambda L, o: L.CyclicLR(o, 0.01, 0.1, 2, 6, scale_fn=Decay(0.5)),
+    "CyclicLR-scale_fn-iterations": lambda L, o: L.CyclicLR(
+        o, 0.01, 0.1, 7, scale_fn=lambda x: 0.99 ** x, scale_mode="iterations"),
     "SequentialLR": lambda L, o: L.SequentialLR(
         o, [L.LinearLR(o, start_factor=0.2, total_iters=6), L.CosineAnnealingLR(o, T_max=20),
             L.ExponentialLR(o, gamma=0.9)], milestones=[6, 26]),
@@ -96,6 +115,27 @@ def test_one_cycle_cycles_adam_beta1_like_pytorch():
                                                                      total_steps=STEPS))
     assert seen[0][2] == [0.95, 0.95] and seen[STEPS // 3][2][0] < 0.9    # beta1 dips and
     assert opt.param_groups[0]["betas"] == (pytest.approx(0.95, abs=1e-3), 0.999)   # returns
+
+
+def test_cyclic_lr_cycles_adam_beta1_like_pytorch():
+    torch = pytest.importorskip("torch")
+    opt, topt = _ours("Adam"), _torch(torch, "Adam")
+    make = lambda L, o: L.CyclicLR(o, 1e-3, 1e-2, step_size_up=5, mode="triangular2")  # noqa
+    seen = _trace(opt, make(ours, opt))
+    assert seen == _trace(topt, make(torch.optim.lr_scheduler, topt))
+    assert seen[5][0] == pytest.approx([1e-2, 1e-2]) and seen[5][2] == pytest.approx([0.8, 0.8])
+    assert seen[15][0][0] == pytest.approx(5.5e-3)                       # the second, halved
+    assert opt.param_groups[0]["betas"][1] == 0.999
+
+
+def test_cyclic_lr_state_dict_keeps_callable_scale_fn_only():
+    s = ours.CyclicLR(_ours(), 0.01, 0.1, scale_fn=Decay(0.25))
+    assert s.state_dict()["_scale_fn_custom"] == {"rate": 0.25}
+    assert ours.CyclicLR(_ours(), 0.01, 0.1, scale_fn=lambda x: 1.0).state_dict()[
+        "_scale_fn_custom"] is None
+    s2 = ours.CyclicLR(_ours(), 0.01, 0.1, scale_fn=Decay(3.0))
+    s2.load_state_dict(s.state_dict())
+    assert s2._scale_fn_custom.rate == 0.25
 
 
 REDUCE_CASES = [dict(patience=2), dict(patience=1, cooldown=2, factor=0.5, min_lr=[0.02, 0.0]),
@@ -209,6 +249,15 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match="tried to step 4 times; total_steps is 3"):
         one_cycle.step()
     plain = optim.Adagrad([ag.tensor(np.ones(2), requires_grad=True)])
-    with pytest.raises(ValueError, match="cycle_momentum needs an optimizer with momentum or "
-                                         "betas; Adagrad has neither"):
+    with pytest.raises(ValueError, match="^OneCycleLR: cycle_momentum needs an optimizer with "
+                                         "momentum or betas; Adagrad has neither"):
         ours.OneCycleLR(plain, max_lr=1.0, total_steps=5)
+    with pytest.raises(ValueError, match="^CyclicLR: cycle_momentum needs an optimizer with "
+                                         "momentum or betas; Adagrad has neither"):
+        ours.CyclicLR(plain, 0.1, 1.0)
+    ours.CyclicLR(plain, 0.1, 1.0, cycle_momentum=False)
+    with pytest.raises(ValueError, match="^CyclicLR: mode must be 'triangular', 'triangular2' or "
+                                         "'exp_range' when there is no scale_fn, got 'sine'"):
+        ours.CyclicLR(opt, 0.1, 1.0, mode="sine")
+    with pytest.raises(ValueError, match="max_lr must have one value per parameter group"):
+        ours.CyclicLR(opt, 0.1, [1.0, 2.0, 3.0])

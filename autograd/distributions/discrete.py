@@ -1,0 +1,151 @@
+"""Bernoulli and Categorical, parameterized by probs or by logits (the other is computed on
+first use), with PyTorch's formulas; their samples are integers drawn without recording."""
+from numbers import Number
+
+import numpy as np
+
+import ops
+from . import constraints
+from .distribution import Distribution, broadcast_all, lazy_property, probs_to_logits
+from ..factories import rand
+from ..tensor import Tensor
+
+
+def _one_of(probs, logits):
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+class Bernoulli(Distribution):
+    """Bernoulli(probs) on {0, 1}, or Bernoulli(logits=log(p / (1 - p)))."""
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        given = probs if probs is not None else logits
+        (param,) = broadcast_all(given)
+        if probs is not None:
+            self.probs = param
+        else:
+            self.logits = param
+        self._param = param
+        super().__init__(() if isinstance(given, Number) else param.shape,
+                         validate_args=validate_args)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return ops.sigmoid(self.logits)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        p = self.probs.data
+        return Tensor._wrap(np.where(p == 0.5, np.nan, (p >= 0.5).astype(p.dtype)))
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        """1.0 where a uniform draw falls below probs, else 0.0 (in probs' dtype)."""
+        shape = self._extended_shape(sample_shape)
+        p = np.broadcast_to(self.probs.data, shape)
+        return Tensor._wrap((rand(shape, dtype=p.dtype).data < p).astype(p.dtype))
+
+    def log_prob(self, value):
+        # log p(x) = x log p + (1 - x) log(1 - p) = -BCE(logits, x)
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        return -ops.binary_cross_entropy_with_logits(logits, value, reduction="none")
+
+    def entropy(self):
+        return ops.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
+
+
+class Categorical(Distribution):
+    """A categorical distribution over {0, ..., K-1}: probs (..., K), nonnegative, normalized
+    here along the last dim, or logits (..., K), unnormalized log-probabilities. The batch
+    shape is the leading dims."""
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        _one_of(probs, logits)
+        name = "probs" if probs is not None else "logits"
+        given = probs if probs is not None else logits
+        if not isinstance(given, Tensor):
+            given = Tensor(given)
+        if given.ndim < 1:
+            raise ValueError(f"`{name}` parameter must be at least one-dimensional.")
+        if probs is not None:
+            self.probs = self._param = given / given.sum(-1, keepdim=True)
+        else:                                   # normalized: log-probabilities
+            self.logits = self._param = given - given.logsumexp(-1, keepdim=True)
+        self._num_events = given.shape[-1]
+        super().__init__(given.shape[:-1], validate_args=validate_args)
+
+    @property
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return ops.softmax(self.logits, -1)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+    @property
+    def mean(self):
+        return Tensor._wrap(np.full(self._extended_shape(), np.nan, self.probs.dtype))
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self):
+        return self.mean
+
+    def sample(self, sample_shape=()):
+        """int64 categories by inverse-CDF sampling: the number of cumulative probabilities at
+        or below a uniform draw."""
+        sample_shape = tuple(sample_shape)
+        cdf = np.cumsum(self.probs.data.reshape(-1, self._num_events), -1)   # (batch, K)
+        u = rand(sample_shape + (cdf.shape[0], 1), dtype=cdf.dtype).data * cdf[:, -1:]
+        k = np.minimum((u >= cdf).sum(-1), self._num_events - 1)             # (samples, batch)
+        return Tensor._wrap(k.reshape(self._extended_shape(sample_shape)))
+
+    def log_prob(self, value):
+        # log p(k) = logits[k], the logits being normalized
+        if self._validate_args:
+            self._validate_sample(value)
+        index = np.asarray(value).astype(np.int64)[..., None]
+        shape = np.broadcast_shapes(index.shape[:-1], self.logits.shape[:-1])
+        log_pmf = ops.broadcast_to(self.logits, shape + (self._num_events,))
+        return log_pmf.gather(-1, np.broadcast_to(index, shape + (1,))).squeeze(-1)
+
+    def entropy(self):
+        # H = -sum_k p_k log p_k, with log 0 taken as the dtype's most negative number
+        logits = ops.clamp(self.logits, min=np.finfo(self.logits.dtype).min)
+        return -(logits * self.probs).sum(-1)
