@@ -11,4 +11,5 @@ from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed
+from .device import device
 from . import distributed, functional, utils
