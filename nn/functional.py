@@ -112,9 +112,9 @@ def mish(input, inplace=False):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value."""
-    return ops.where(_plain(input) > threshold, input,
-                     np.asarray(value, np.result_type(_plain(input))))
+    """value where x <= threshold, else x (NaN stays NaN)."""
+    return ops.where(_plain(input) <= threshold, np.asarray(value, np.result_type(_plain(input))),
+                     input)
 
 
 def glu(input, dim=-1):

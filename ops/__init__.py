@@ -28,3 +28,20 @@ from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d)
 from .recurrent import recurrence
 from .resample import interpolate, pixel_shuffle, pixel_unshuffle
+from .special import (rsqrt, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, atan2, lgamma,
+                      digamma, polygamma, mvlgamma, erfc, erfinv, log2, log10, exp2, logaddexp2,
+                      deg2rad, rad2deg, sinc, xlogy, xlog1py, hypot, copysign, fmod, frac,
+                      float_power, logit, heaviside, lerp, addcmul, addcdiv, rsub, fmax, fmin,
+                      stepped)
+from .scan import (prod, cumprod, logcumsumexp, cummax, cummin, nansum, nanmean,
+                   count_nonzero, aminmax, var_mean, std_mean, dist, diff)
+from .arrange import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack,
+                      column_stack, tensor_split, hsplit, vsplit, dsplit, select, diagonal,
+                      diag_embed, diagflat, rot90, fliplr, flipud, broadcast_tensors, meshgrid,
+                      block_diag, cartesian_prod, kron, take, take_along_dim, unfold, trace,
+                      sum_to_size)
+from .statistics import (kthvalue, nanmedian, mode, quantile, nanquantile, msort, cov,
+                         corrcoef, trapezoid, cumulative_trapezoid, histc, searchsorted,
+                         bucketize, isin, unique, unique_consecutive, argwhere)
+from .writes import (index_add, index_copy, index_fill, scatter, scatter_reduce,
+                      masked_scatter, select_scatter, slice_scatter, diagonal_scatter)

@@ -29,10 +29,12 @@ def erf(x):                                             # d erf = 2 / sqrt(pi) e
 
 @primitive(save=(), static=("min_val", "max_val"))
 def hardtanh(x, min_val=-1.0, max_val=1.0):
-    """Clip to [min_val, max_val]; gradient 1 strictly inside, 0 elsewhere."""
+    """Clip to [min_val, max_val]; gradient 1 strictly inside (and at NaN, as PyTorch), 0
+    elsewhere."""
     if min_val > max_val:
         raise ValueError(f"min_val {min_val} must not exceed max_val {max_val}")
-    inside = (np.greater(x, min_val) & np.less(x, max_val)).astype(np.result_type(x))
+    inside = ~(np.less_equal(x, min_val) | np.greater_equal(x, max_val))
+    inside = inside.astype(np.result_type(x))
     return np.clip(x, min_val, max_val), (lambda g, y, x: g * inside,)
 
 
@@ -45,9 +47,10 @@ def relu6(x):
 def elu(x, alpha=1.0, scale=1.0):
     """scale * (x if x > 0 else alpha (e^x - 1)); never overflows for large x."""
     neg = np.expm1(np.minimum(x, 0)) * (alpha * scale)
-    y = np.where(np.greater(x, 0), np.multiply(x, scale), neg).astype(np.result_type(x), copy=False)
-    # d/dx = scale for x > 0, scale alpha e^x = y + scale alpha otherwise
-    return y, (lambda g, y, x: ew.where(plain(x) > 0, g * scale, g * (y + alpha * scale)),)
+    y = np.where(np.less_equal(x, 0), neg, np.multiply(x, scale)).astype(np.result_type(x),
+                                                                         copy=False)
+    # d/dx = scale alpha e^x = y + scale alpha for x <= 0, scale otherwise (NaN too, as PyTorch)
+    return y, (lambda g, y, x: ew.where(plain(x) <= 0, g * (y + alpha * scale), g * scale),)
 
 
 def selu(x):

@@ -107,9 +107,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
         loss = ew.exp(input) - target * input
     else:
         loss = input - target * ew.log(input + eps)
-    if full:
-        t = np.asarray(plain(target), dtype=float)
-        safe = np.where(t > 1, t, 1.0)
-        loss = loss + np.where(t > 1, safe * np.log(safe) - safe
-                               + 0.5 * np.log(2 * math.pi * safe), 0.0)
+    if full:                            # Stirling's term, differentiated in the target too
+        big = np.asarray(plain(target)) > 1
+        safe = ew.where(big, target, 1.0)
+        loss = loss + ew.where(big, safe * ew.log(safe) - safe
+                               + 0.5 * ew.log(2 * math.pi * safe), 0.0)
     return reduce_loss(loss, reduction, "poisson_nll_loss")

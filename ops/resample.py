@@ -1,5 +1,5 @@
 """Resampling of (N, C, *spatial) batches, as PyTorch's: interpolate (nearest, nearest-exact,
-linear, bilinear) and pixel_shuffle / pixel_unshuffle.
+area, linear, bilinear, bicubic, trilinear) and pixel_shuffle / pixel_unshuffle.
 
 All are compositions: interpolation picks source positions along each spatial axis in turn
 (getitem with index arrays, whose VJP sums the copies back) and blends neighbours with
@@ -13,11 +13,16 @@ import numpy as np
 
 from . import shape as sh
 from ._util import along
+from .linalg import matmul
 
-_SPATIAL = {"nearest": None, "nearest-exact": None, "linear": 1, "bilinear": 2}
+# mode: the number of spatial dims it needs (None: any); every mode is separable, one axis
+# at a time
+_SPATIAL = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2,
+            "bicubic": 2, "trilinear": 3}
+_CUBIC_A = -0.75                                            # PyTorch's (and OpenCV's) choice
 
 
-def _output_sizes(in_sizes, size, scale_factor):
+def _output_sizes(in_sizes, size, scale_factor, recompute_scale_factor=None):
     n = len(in_sizes)
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor, got "
@@ -29,7 +34,8 @@ def _output_sizes(in_sizes, size, scale_factor):
         factors = (tuple(scale_factor) if isinstance(scale_factor, (tuple, list))
                    else (scale_factor,) * n)
         out = tuple(math.floor(i * f) for i, f in zip(in_sizes, factors))
-        scales = [1 / f for f in factors]
+        scales = ([i / o if o else 0.0 for i, o in zip(in_sizes, out)]
+                  if recompute_scale_factor else [1 / f for f in factors])
     if len(out) != n or any(o <= 0 for o in out):
         raise ValueError(f"interpolate: output size {out} does not fit the {n} spatial dims "
                          f"{tuple(in_sizes)} of the input")
@@ -55,10 +61,53 @@ def _linear(x, axis, n_in, n_out, scale, align_corners):
     return a + (b - a) * w                                 # (1 - w) a + w b
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def _cubic_weights(t):
+    """The four taps' weights of Keys' cubic convolution (a = -0.75) at fraction t."""
+    a = _CUBIC_A
+
+    def near(d):                                           # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):                                            # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _cubic(x, axis, n_in, n_out, scale, align_corners):
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    else:
+        src = (dst + 0.5) * scale - 0.5
+    base = np.floor(src).astype(np.int64)
+    trail = (n_out,) + (1,) * (np.ndim(x) - axis - 1)
+    y = 0
+    for k, w in enumerate(_cubic_weights(src - base), start=-1):
+        tap = along(x, axis, np.clip(base + k, 0, n_in - 1))
+        y = y + tap * w.astype(np.result_type(x)).reshape(trail)
+    return y
+
+
+def _area(x, axis, n_in, n_out):
+    """Output i averages input [floor(i n_in / n_out), ceil((i + 1) n_in / n_out)): adaptive
+    average pooling, as a matrix applied along the axis."""
+    weights = np.zeros((n_out, n_in), np.result_type(x))
+    for i in range(n_out):
+        lo, hi = (i * n_in) // n_out, -(-(i + 1) * n_in // n_out)
+        weights[i, lo:hi] = 1 / (hi - lo)
+    moved = sh.transpose(x, axis, -1)                      # (..., n_in) along the last axis
+    return sh.transpose(matmul(moved, weights.T), axis, -1)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
     """Resize the spatial dims of `input` (N, C, *spatial) to `size`, or scale them by
-    `scale_factor`: mode "nearest", "nearest-exact", "linear" (3-D input) or "bilinear"
-    (4-D)."""
+    `scale_factor`: mode "nearest", "nearest-exact", "area" (any spatial dims), "linear"
+    (3-D input), "bilinear" or "bicubic" (4-D), "trilinear" (5-D). recompute_scale_factor:
+    source positions from the computed output size rather than from scale_factor.
+    antialias is not supported (True raises)."""
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
     shape = np.shape(input)
     if mode not in _SPATIAL:
         raise ValueError(f"interpolate: mode must be one of {', '.join(_SPATIAL)}, got "
@@ -70,13 +119,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if spatial is not None and np.result_type(input).kind != "f":
         raise TypeError(f"interpolate: mode {mode!r} needs a floating input, got "
                         f"{np.result_type(input)}")
-    if align_corners is not None and spatial is None:
+    if align_corners is not None and mode in ("nearest", "nearest-exact", "area"):
         raise ValueError("interpolate: align_corners can only be set with the interpolating "
                          "modes linear and bilinear")
-    out, scales = _output_sizes(shape[2:], size, scale_factor)
+    out, scales = _output_sizes(shape[2:], size, scale_factor, recompute_scale_factor)
     x = input
     for axis, (n_in, n_out, scale) in enumerate(zip(shape[2:], out, scales), start=2):
-        if spatial is None:
+        if mode == "area":
+            x = _area(x, axis, n_in, n_out)
+        elif mode == "bicubic":
+            x = _cubic(x, axis, n_in, n_out, scale, bool(align_corners))
+        elif spatial is None:
             x = _nearest(x, axis, n_in, n_out, scale, mode == "nearest-exact")
         else:
             x = _linear(x, axis, n_in, n_out, scale, bool(align_corners))
