@@ -89,7 +89,11 @@ class TensorMethods:
     def log_softmax(self, dim, dtype=None): return ops.log_softmax(_cast(self, dtype), dim)
     def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
     def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def norm(self, p=2, dim=None, keepdim=False): return ops.norm(self, p, dim, keepdim)
+    def norm(self, p=2, dim=None, keepdim=False, dtype=None):
+        x = _cast(self, dtype)
+        if p == "nuc":                  # the sum of singular values of the matrices over dim
+            return ops.matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
+        return ops.norm(x, p, dim, keepdim)
 
     def reshape(self, *shape): return ops.reshape(self, _sizes(shape))
     view = reshape

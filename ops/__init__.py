@@ -43,5 +43,9 @@ from .arrange import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack
 from .statistics import (kthvalue, nanmedian, mode, quantile, nanquantile, msort, cov,
                          corrcoef, trapezoid, cumulative_trapezoid, histc, searchsorted,
                          bucketize, isin, unique, unique_consecutive, argwhere)
+from .products import (mv, addmm, addmv, addr, baddbmm, addbmm, vdot, inner, tensordot, cross,
+                       vecdot, multi_dot, matrix_power, cdist)
+from .decompositions import (inv, det, slogdet, logdet, solve, cholesky, eigh, eigvalsh, svd,
+                             linalg_svd, svdvals, pinv, matrix_rank, matrix_norm)
 from .writes import (index_add, index_copy, index_fill, scatter, scatter_reduce,
                       masked_scatter, select_scatter, slice_scatter, diagonal_scatter)

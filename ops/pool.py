@@ -186,6 +186,8 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{op}: divisor_override must not be zero")
     shape = np.shape(x)
+    if not np.size(plain(x)):           # an empty batch: an empty result, shaped
+        return sh.reshape(x, shape[:len(shape) - nd] + out)
     dtype = np.asarray(plain(x)).dtype
     size, lift = shape[len(shape) - nd:], (1,) * (2 - nd)
     planes = sh.reshape(x, (-1, 1) + lift + size)           # (*lead, *size) -> (P, 1, H, W)

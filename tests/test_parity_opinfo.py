@@ -32,7 +32,7 @@ pytest.importorskip("expecttest")   # common_methods_invocations imports it
 
 TOL = 1e-7
 SAMPLES_PER_OP = 8                  # keeps the whole run under a minute on 2 cores
-MAPPED_FLOOR = 360                  # raise these as coverage grows; never lower them
+MAPPED_FLOOR = 420                  # raise these as coverage grows; never lower them
 AGREED_FLOOR = 0.99
 
 # OpInfos whose op is not PyTorch's function of the sample's (input, *args) (op_db wraps
@@ -52,6 +52,7 @@ ALIASES = {
     "meshgrid": lambda *ts, **kw: ops.meshgrid(*ts, **kw),
     "index_put": lambda x, *a, **kw: x.index_put(*a, **kw),
     "trapz": "trapezoid",
+    "linalg.pinv.singular": lambda a, b: ag.linalg.pinv(a @ b.mT),
 }
 # PyTorch's *_copy ops are its view ops returning a copy: the same values here.
 ALIASES.update({f"{name}_copy": name for name in (
@@ -66,6 +67,13 @@ RANDOM = {"empty", "empty_like", "new_empty", "new_empty_strided", "empty_stride
           "multinomial", "normal", "randn", "randn_like", "rand_like", "randint",
           "randint_like", "uniform", "cauchy", "exponential", "geometric", "log_normal",
           "native_dropout_backward"}
+
+
+
+def _random_sample(sample):
+    """A sample whose result is random (attention with dropout): not comparable."""
+    return sample.kwargs.get("dropout_p", 0) > 0
+
 
 # Deliberate differences (docs/numerics.md): a gradient element may differ only where the
 # predicate holds for the corresponding element of the input.
@@ -87,6 +95,8 @@ def _resolve(info):
         return getattr(F, name[len("nn.functional."):], None)
     if name.startswith("special."):                     # torch.special.X is torch.X here
         name = name[len("special."):]
+    if name.startswith("linalg."):
+        return getattr(ag.linalg, name[len("linalg."):], None)
     if "." in name:
         return None
     if callable(getattr(ag, name, None)):                  # autograd plays torch
@@ -196,6 +206,8 @@ def _same_grads(info, ours_in, theirs_in, ours_out, theirs_out, rng):
 def _run_sample(info, ours_fn, sample, rng):
     """The outcome of one sample: 'agree', 'documented', or a failure ('error', 'values',
     'gradients') with a message."""
+    if _random_sample(sample):
+        return "random", ""
     theirs_args = (sample.input, *sample.args)
     theirs_in = [t for t in _leaves((theirs_args, sample.kwargs), torch.Tensor)
                  if t.requires_grad]
@@ -250,10 +262,10 @@ def test_parity_with_pytorch_op_db():
                 warnings.simplefilter("ignore")
                 outcome, message = _run_sample(info, ours_fn, sample, rng)
             outcomes[outcome] += 1
-            if outcome not in ("agree", "documented", "torch-error"):
+            if outcome not in ("agree", "documented", "torch-error", "random"):
                 failures.append({"op": full, "sample": i, "outcome": outcome,
                                  "message": message, "sample_repr": repr(sample)[:300]})
-    counted = sum(n for k, n in outcomes.items() if k != "torch-error")
+    counted = sum(n for k, n in outcomes.items() if k not in ("torch-error", "random"))
     agreed = (outcomes["agree"] + outcomes["documented"]) / max(counted, 1)
     report = {"op_db": len(op_db), "mapped": len(mapped), "missing": len(missing),
               "no_float64": len(no_float64), "random": len(random), "samples": dict(outcomes),
