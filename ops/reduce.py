@@ -197,7 +197,7 @@ def cumsum(x, dim, *, dtype=None):
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))), shifted by the maximum so that it never overflows."""
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")
-    m = np.maximum.reduce(x, axis=dims, keepdims=True)
+    m = np.maximum.reduce(x, axis=dims, keepdims=True, initial=-np.inf)   # empty: -inf
     m = np.where(np.isfinite(m), m, 0)                  # all -inf: shift by 0, not by -inf
     with np.errstate(divide="ignore"):
         y = np.log(np.add.reduce(np.exp(x - m), axis=dims, keepdims=True)) + m      # (kept)

@@ -1,5 +1,6 @@
 """Resampling of (N, C, *spatial) batches, as PyTorch's: interpolate (nearest, nearest-exact,
-area, linear, bilinear, bicubic, trilinear) and pixel_shuffle / pixel_unshuffle.
+area, linear, bilinear, bicubic, trilinear), pixel_shuffle / pixel_unshuffle, channel_shuffle,
+affine_grid and grid_sample.
 
 All are compositions: interpolation picks source positions along each spatial axis in turn
 (getitem with index arrays, whose VJP sums the copies back) and blends neighbours with
@@ -11,6 +12,8 @@ import math
 
 import numpy as np
 
+from autograd.extend import plain
+from . import elementwise as ew
 from . import shape as sh
 from ._util import along
 from .linalg import matmul
@@ -160,3 +163,72 @@ def pixel_unshuffle(input, downscale_factor):
     n = len(lead)
     x = sh.permute(x, (*range(n), n, n + 2, n + 4, n + 1, n + 3))  # (.., C, r, r, H, W)
     return sh.reshape(x, (*lead, c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups):
+    """(N, C, ...) with the channels regrouped: g groups of C/g become C/g groups of g."""
+    shape = np.shape(input)
+    if len(shape) < 3 or shape[1] % groups:
+        raise ValueError(f"channel_shuffle: expects (N, C, ...) with C divisible by groups="
+                         f"{groups}, got {shape}")
+    x = sh.reshape(input, shape[:1] + (groups, shape[1] // groups) + shape[2:])
+    return sh.reshape(sh.transpose(x, 1, 2), shape)
+
+
+def _base_coordinates(n, align_corners):
+    """Normalized [-1, 1] coordinates of n pixels (their centres, or corners when aligned)."""
+    if align_corners:
+        return np.linspace(-1.0, 1.0, n) if n > 1 else np.zeros(1)
+    return (np.arange(n) * 2 + 1) / n - 1
+
+
+def affine_grid(theta, size, align_corners=False):
+    """The sampling grid (N, H, W, 2) of the 2-D affine maps theta (N, 2, 3), for an output
+    of size (N, C, H, W): grid[n, i, j] = theta[n] @ (x_j, y_i, 1)."""
+    n, _, h, w = size
+    if np.shape(theta) != (n, 2, 3):
+        raise ValueError(f"affine_grid: expects theta of shape ({n}, 2, 3) for size {tuple(size)},"
+                         f" got {np.shape(theta)}")
+    xs, ys = _base_coordinates(w, align_corners), _base_coordinates(h, align_corners)
+    base = np.stack([np.broadcast_to(xs, (h, w)), np.broadcast_to(ys[:, None], (h, w)),
+                     np.ones((h, w))], -1).reshape(1, h * w, 3).astype(np.result_type(theta))
+    return sh.reshape(matmul(base, sh.transpose(theta, 1, 2)), (n, h, w, 2))
+
+
+def _unnormalize(coord, n, align_corners):
+    """Grid coordinates in [-1, 1] as input pixel positions along an axis of n pixels."""
+    return (coord + 1) / 2 * (n - 1) if align_corners else ((coord + 1) * n - 1) / 2
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+    """Sample input (N, C, H, W) at grid (N, Ho, Wo, 2) (x then y, in [-1, 1]): mode
+    "bilinear" or "nearest", padding_mode "zeros" (outside reads 0) or "border" (clamped).
+    Differentiable in input and, for bilinear, in grid."""
+    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border"):
+        raise NotImplementedError(f"grid_sample: mode {mode!r} with padding_mode "
+                                  f"{padding_mode!r} is not supported (bilinear or nearest; "
+                                  "zeros or border)")
+    n, c, h, w = np.shape(input)
+    if np.shape(grid)[0] != n or np.shape(grid)[-1] != 2 or np.ndim(grid) != 4:
+        raise ValueError(f"grid_sample: expects grid (N, Ho, Wo, 2) for input {np.shape(input)},"
+                         f" got {np.shape(grid)}")
+    ix_, iy = (_unnormalize(grid[..., 0], w, align_corners),
+               _unnormalize(grid[..., 1], h, align_corners))
+    if padding_mode == "border":
+        ix_, iy = ew.clamp(ix_, 0, w - 1), ew.clamp(iy, 0, h - 1)
+    batch = np.arange(n)[:, None, None]
+
+    def read(yy, xx):                   # input at integer positions, (N, Ho, Wo, C); 0 outside
+        inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        v = sh.permute(input, (0, 2, 3, 1))[batch, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)]
+        return v * inside[..., None]
+    if mode == "nearest":
+        out = read(np.round(plain(iy)).astype(np.int64), np.round(plain(ix_)).astype(np.int64))
+    else:
+        x0, y0 = np.floor(plain(ix_)).astype(np.int64), np.floor(plain(iy)).astype(np.int64)
+        wx, wy = ix_ - x0, iy - y0
+        out = 0
+        for dy, fy in ((0, 1 - wy), (1, wy)):
+            for dx, fx in ((0, 1 - wx), (1, wx)):
+                out = out + read(y0 + dy, x0 + dx) * sh.unsqueeze(fy * fx, -1)
+    return sh.permute(out, (0, 3, 1, 2))

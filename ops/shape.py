@@ -97,7 +97,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     (start,), (end,) = (normalize_dims(d, len(shape), "flatten") for d in (start_dim, end_dim))
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, shape[:start] + (-1,) + shape[end + 1:])
+    return reshape(x, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
 
 @primitive(save=())

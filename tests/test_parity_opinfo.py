@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 import nn.functional as F
 import ops
 
@@ -117,6 +118,8 @@ def _to_ours(value):
         return ag.device(value.type)
     if isinstance(value, torch.Size):
         return tuple(value)
+    if isinstance(value, torch.nn.PairwiseDistance):     # a distance_function= argument
+        return nn.PairwiseDistance(value.norm, value.eps, value.keepdim)
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
         return type(value)(_to_ours(v) for v in value)
     if isinstance(value, dict):

@@ -96,8 +96,17 @@ def test_empty_and_degenerate_inputs():
     torch_parity(lambda x: (x.gather(0, np.zeros((2, 0), np.int64)), x.roll(2)),
                  lambda x: (x.gather(0, torch.zeros((2, 0), dtype=torch.long)), x.roll(2)), x)
     empty = np.zeros((0, 3, 3))
-    torch_parity(lambda e: F.pad(e, (1, 1), mode="reflect"),
-                 lambda e: torch.nn.functional.pad(e, (1, 1), mode="reflect"), empty)
+    torch_parity(lambda e: (F.pad(e, (1, 1), mode="reflect"), e.flatten(1),
+                            F.group_norm(e, 3), F.avg_pool1d(e, 2),
+                            F.batch_norm(e, None, None, training=True)),
+                 lambda e: (torch.nn.functional.pad(e, (1, 1), mode="reflect"), e.flatten(1),
+                            torch.nn.functional.group_norm(e, 3),
+                            torch.nn.functional.avg_pool1d(e, 2),
+                            torch.nn.functional.batch_norm(e, None, None, training=True)), empty)
+    assert ag.tensor(empty).logsumexp(0).tolist() == [[-np.inf] * 3] * 3     # as PyTorch's
+    cube = np.arange(18.0).reshape(3, 2, 3)
+    torch_parity(lambda c: ops.einsum("iji->j", c), lambda c: torch.einsum("iji->j", c), cube)
+    assert F.alpha_dropout(ag.ones(2, 3), 1.0, True).tolist() == [[0.0] * 3] * 2
 
 
 def test_nan_and_infinity_follow_pytorch():
