@@ -11,8 +11,9 @@ from .profiler import profile
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed, Generator
-from . import (accelerator, backends, cuda, distributed, distributions, functional, sparse,
-               utils)
+from .device import device
+from . import (accelerator, backends, cuda, distributed, distributions, functional, linalg,
+               sparse, utils)
 from .sparse import sparse_coo_tensor
 import sys
 

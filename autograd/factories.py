@@ -3,12 +3,14 @@ linspace, the *_like versions, and rand, randn, randint (with their *_like versi
 
 Sizes are given as `zeros(2, 3)` or `zeros((2, 3))`. Floating results are float32 unless
 `dtype` says otherwise (PyTorch's default dtype); `arange` and `randint` give int64 for
-integer arguments, as PyTorch does. Random ones draw from `generator` (a
+integer arguments, as PyTorch does. `device` must be the CPU (None, "cpu" or a cpu
+autograd.device); any other raises. Random ones draw from `generator` (a
 numpy.random.Generator) or the default generator that `manual_seed` reseeds. Each returns a
 leaf Tensor, requiring grad when asked.
 """
 import numpy as np
 
+from .device import check_device
 from .random import default_generator
 from .tensor import Tensor, _plain
 from .tensor_methods import _sizes
@@ -26,20 +28,24 @@ def _rng(generator):
     return default_generator() if generator is None else generator
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device, "zeros")
     return _leaf(np.zeros(_sizes(size)), dtype, requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device, "ones")
     return _leaf(np.ones(_sizes(size)), dtype, requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device, "empty")
     """Uninitialised in PyTorch; zeros here, so nothing reads garbage."""
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    check_device(device, "full")
     """Filled with fill_value: float32 for a float, int64 for an int, bool for a bool."""
     array = np.full(_sizes((size,)), fill_value)
     if dtype is None and array.dtype.kind == "i":
@@ -47,11 +53,13 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     return _leaf(array, dtype, requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    check_device(device, "eye")
     return _leaf(np.eye(n, m), dtype, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    check_device(device, "arange")
     """[start, end) by step; int64 when all three are integers, else float32."""
     if end is None:
         start, end = 0, start
@@ -61,7 +69,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _leaf(array, dtype, requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    check_device(device, "linspace")
     return _leaf(np.linspace(start, end, steps), dtype, requires_grad)
 
 
@@ -69,32 +78,38 @@ def _like(x, dtype):
     return np.shape(_plain(x)), np.result_type(_plain(x)) if dtype is None else dtype
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    check_device(device, "zeros_like")
     shape, dtype = _like(input, dtype)
     return zeros(shape, dtype=dtype, requires_grad=requires_grad)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    check_device(device, "ones_like")
     shape, dtype = _like(input, dtype)
     return ones(shape, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    check_device(device, "full_like")
     shape, dtype = _like(input, dtype)
     return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    check_device(device, "rand")
     """Uniform on [0, 1)."""
     return _leaf(_rng(generator).random(_sizes(size)), dtype, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    check_device(device, "randn")
     """Standard normal."""
     return _leaf(_rng(generator).standard_normal(_sizes(size)), dtype, requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=np.int64):
+def randint(low, high=None, size=None, generator=None, dtype=np.int64, device=None):
+    check_device(device, "randint")
     """Integers in [low, high), int64 by default: randint(low, high, size) or, as in PyTorch,
     randint(high, size) for [0, high)."""
     if size is None and isinstance(high, (tuple, list)):
@@ -105,11 +120,13 @@ def randint(low, high=None, size=None, generator=None, dtype=np.int64):
     return Tensor(_rng(generator).integers(low, high, _sizes((size,))), dtype=dtype)
 
 
-def rand_like(input, generator=None, dtype=None, requires_grad=False):
+def rand_like(input, generator=None, dtype=None, device=None, requires_grad=False):
+    check_device(device, "rand_like")
     shape, dtype = _like(input, dtype)
     return rand(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
 
 
-def randn_like(input, generator=None, dtype=None, requires_grad=False):
+def randn_like(input, generator=None, dtype=None, device=None, requires_grad=False):
+    check_device(device, "randn_like")
     shape, dtype = _like(input, dtype)
     return randn(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)

@@ -7,6 +7,7 @@ import numpy as np
 import ops
 from . import backprop, engine, hooks, numpy_protocol, sparse
 from .grad_mode import is_grad_enabled, set_grad_enabled
+from .device import check_device, device as device_type
 from .tensor_methods import TensorMethods
 
 
@@ -30,6 +31,12 @@ def _check_grad_dtype(dtype):
     if dtype.kind not in "fc":
         raise RuntimeError(f"only Tensors of floating point dtype can require gradients; "
                            f"got dtype {dtype}")
+
+
+def _is_device(value):
+    """Whether a `to()` argument names a device (rather than a dtype such as "float32")."""
+    return isinstance(value, device_type) or value.partition(":")[0] in (
+        "cpu", "cuda", "mps", "xpu", "meta", "xla", "hip", "mtia", "privateuseone")
 
 
 def _plain(x):
@@ -216,7 +223,25 @@ class Tensor(TensorMethods):
     def astype(self, dtype):
         return ops.astype(self, dtype)
 
-    to = astype
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+           memory_format=None):
+        """PyTorch's to(dtype), to(device, dtype), to(other) and their keywords: a cast (or
+        self when nothing changes; a copy with copy=True). The device must be the CPU;
+        memory_format is accepted and ignored (no channels-last layout here)."""
+        flags = []
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, bool):
+                flags.append(a)
+            elif isinstance(a, (str, device_type)) and _is_device(a):
+                device = a
+            else:
+                dtype = a
+        check_device(device, "to")
+        copy = copy or (len(flags) > 1 and flags[1])
+        y = self if dtype is None or np.dtype(dtype) == self.dtype else ops.astype(self, dtype)
+        return ops.mul(y, 1) if copy and y is self else y
 
     def type(self, dtype=None, non_blocking=False):
         """The legacy type name ("torch.FloatTensor"), or this tensor as `dtype` (a dtype,
@@ -235,10 +260,10 @@ class Tensor(TensorMethods):
             return format(self.data.item(), spec)
         return object.__format__(self, spec)
 
-    def float(self):
+    def float(self, memory_format=None):
         return ops.astype(self, np.float32)
 
-    def double(self):
+    def double(self, memory_format=None):
         return ops.astype(self, np.float64)
 
     # ---- arithmetic ---------------------------------------------------------------------

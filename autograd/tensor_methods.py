@@ -7,6 +7,7 @@ import numpy as np
 
 import ops
 from . import engine
+from .device import check_device, device
 
 
 def _sizes(sizes):
@@ -26,9 +27,16 @@ def _dim(x, dim, op):
     return ops._util.normalize_dim(dim, x.ndim, op)
 
 
-def _stepped(x, round_):
-    """round_(x), piecewise constant: its gradient is 0, as PyTorch's."""
-    return ops.where(False, x, round_(np.asarray(x)))
+def _cast(x, dtype):
+    """x as `dtype` (PyTorch's dtype= argument: the input is cast first), or x."""
+    return x if dtype is None else ops.astype(x, np.dtype(dtype))
+
+
+def _new(x, make, size, dtype, device, requires_grad, op):
+    """new_zeros / new_ones / new_full / new_empty: x's dtype unless `dtype` says otherwise."""
+    check_device(device, op)
+    t = _data(make(_sizes(size), x.dtype if dtype is None else np.dtype(dtype)))
+    return t.requires_grad_(True) if requires_grad else t
 
 
 class TensorMethods:
@@ -38,7 +46,16 @@ class TensorMethods:
     def add(self, other): return ops.add(self, other)
     def sub(self, other): return ops.sub(self, other)
     def mul(self, other): return ops.mul(self, other)
-    def div(self, other): return ops.div(self, other)
+    def div(self, other, *, rounding_mode=None):
+        """True division; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient,
+        as PyTorch's)."""
+        if rounding_mode is None:
+            return ops.div(self, other)
+        rounding = {"trunc": np.trunc, "floor": np.floor}.get(rounding_mode)
+        if rounding is None:
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        return ops.stepped(self / other, rounding(np.asarray(self) / np.asarray(other)))
     def neg(self): return ops.neg(self)
     def pow(self, exponent): return ops.pow(self, exponent)
     def exp(self): return ops.exp(self)
@@ -62,15 +79,21 @@ class TensorMethods:
     def min(self, dim=None, keepdim=False): return ops.min(self, dim, keepdim)
     def amax(self, dim=None, keepdim=False, **kw): return ops.amax(self, dim, keepdim, **kw)
     def amin(self, dim=None, keepdim=False, **kw): return ops.amin(self, dim, keepdim, **kw)
-    def var(self, dim=None, keepdim=False, **kw): return ops.var(self, dim, keepdim, **kw)
-    def std(self, dim=None, keepdim=False, **kw): return ops.std(self, dim, keepdim, **kw)
+    def var(self, dim=None, unbiased=None, keepdim=False, **kw):
+        return ops.var(self, dim, unbiased, keepdim, **kw)
+    def std(self, dim=None, unbiased=None, keepdim=False, **kw):
+        return ops.std(self, dim, unbiased, keepdim, **kw)
     def logsumexp(self, dim=None, keepdim=False, **kw):
         return ops.logsumexp(self, dim, keepdim, **kw)
-    def softmax(self, dim): return ops.softmax(self, dim)
-    def log_softmax(self, dim): return ops.log_softmax(self, dim)
+    def softmax(self, dim, dtype=None): return ops.softmax(_cast(self, dtype), dim)
+    def log_softmax(self, dim, dtype=None): return ops.log_softmax(_cast(self, dtype), dim)
     def argmax(self, dim=None, keepdim=False): return ops.argmax(self, dim, keepdim)
     def argmin(self, dim=None, keepdim=False): return ops.argmin(self, dim, keepdim)
-    def norm(self, p=2, dim=None, keepdim=False): return ops.norm(self, p, dim, keepdim)
+    def norm(self, p=2, dim=None, keepdim=False, dtype=None):
+        x = _cast(self, dtype)
+        if p == "nuc":                  # the sum of singular values of the matrices over dim
+            return ops.matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
+        return ops.norm(x, p, dim, keepdim)
 
     def reshape(self, *shape): return ops.reshape(self, _sizes(shape))
     view = reshape
@@ -98,10 +121,59 @@ class TensorMethods:
     def sin(self): return ops.sin(self)
     def cos(self): return ops.cos(self)
     def expm1(self): return ops.expm1(self)
+    def tan(self): return ops.tan(self)
+    def asin(self): return ops.asin(self)
+    def acos(self): return ops.acos(self)
+    def atan(self): return ops.atan(self)
+    def sinh(self): return ops.sinh(self)
+    def cosh(self): return ops.cosh(self)
+    def asinh(self): return ops.asinh(self)
+    def acosh(self): return ops.acosh(self)
+    def atanh(self): return ops.atanh(self)
+    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
+    def atan2(self, other): return ops.atan2(self, other)
+    arctan2 = atan2
+    def lgamma(self): return ops.lgamma(self)
+    def digamma(self): return ops.digamma(self)
+    def polygamma(self, n): return ops.polygamma(n, self)
+    def mvlgamma(self, p): return ops.mvlgamma(self, p)
+    def erf(self): return ops.erf(self)
+    def erfc(self): return ops.erfc(self)
+    def erfinv(self): return ops.erfinv(self)
+    def log2(self): return ops.log2(self)
+    def log10(self): return ops.log10(self)
+    def exp2(self): return ops.exp2(self)
+    def logaddexp(self, other): return ops.logaddexp(self, other)
+    def logaddexp2(self, other): return ops.logaddexp2(self, other)
+    def deg2rad(self): return ops.deg2rad(self)
+    def rad2deg(self): return ops.rad2deg(self)
+    def sinc(self): return ops.sinc(self)
+    def xlogy(self, other): return ops.xlogy(self, other)
+    def hypot(self, other): return ops.hypot(self, other)
+    def copysign(self, other): return ops.copysign(self, other)
+    def fmod(self, other): return ops.fmod(self, other)
+    def remainder(self, other): return ops.remainder(self, other)
+    def frac(self): return ops.frac(self)
+    def float_power(self, exponent): return ops.float_power(self, exponent)
+    def logit(self, eps=None): return ops.logit(self, eps)
+    def heaviside(self, values): return ops.heaviside(self, values)
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return ops.addcmul(self, tensor1, tensor2, value=value)
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return ops.addcdiv(self, tensor1, tensor2, value=value)
+    def fmax(self, other): return ops.fmax(self, other)
+    def fmin(self, other): return ops.fmin(self, other)
+    def true_divide(self, other): return ops.div(self, other)
+    def positive(self): return self
+    def sgn(self): return ops.sign(self)
+    def signbit(self): return _data(np.signbit(np.asarray(self)))
+    def isposinf(self): return _data(np.isposinf(np.asarray(self)))
+    def isneginf(self): return _data(np.isneginf(np.asarray(self)))
+    def isreal(self): return _data(np.isreal(np.asarray(self)))
     def square(self): return self * self
-    def rsqrt(self): return ops.pow(self, -0.5)
+    def rsqrt(self): return ops.rsqrt(self)
     def reciprocal(self): return 1 / self
-    def lerp(self, end, weight): return self + weight * (end - self)
+    def lerp(self, end, weight): return ops.lerp(self, end, weight)
     def clamp_min(self, min): return ops.clamp(self, min=min)
     def clamp_max(self, max): return ops.clamp(self, max=max)
     def masked_fill(self, mask, value): return ops.where(mask, value, self)
@@ -111,10 +183,11 @@ class TensorMethods:
         a = np.asarray(self)
         return ops.where(np.isfinite(a), self, np.nan_to_num(a, nan=nan, posinf=posinf,
                                                              neginf=neginf))
-    def floor(self): return _stepped(self, np.floor)
-    def ceil(self): return _stepped(self, np.ceil)
-    def round(self): return _stepped(self, np.round)
-    def trunc(self): return _stepped(self, np.trunc)
+    def floor(self): return ops.stepped(self, np.floor(np.asarray(self)))
+    def ceil(self): return ops.stepped(self, np.ceil(np.asarray(self)))
+    def round(self, decimals=0):
+        return ops.stepped(self, np.round(np.asarray(self), decimals))
+    def trunc(self): return ops.stepped(self, np.trunc(np.asarray(self)))
     def clone(self): return ops.mul(self, 1)
 
     # ---- comparisons, tests and casts: plain data ------------------------------------------
@@ -132,21 +205,40 @@ class TensorMethods:
         return _data(np.asarray(self).any(dim, keepdims=keepdim))
     def all(self, dim=None, keepdim=False):
         return _data(np.asarray(self).all(dim, keepdims=keepdim))
-    def nonzero(self): return _data(np.argwhere(np.asarray(self)))
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the non-zero elements, (count, ndim); as_tuple: one index tensor
+        per dim (a 0-d tensor counting as 1-d)."""
+        if as_tuple:
+            return tuple(_data(c) for c in np.argwhere(np.atleast_1d(np.asarray(self))).T)
+        return _data(np.argwhere(np.asarray(self)))
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
         return bool(np.allclose(np.asarray(self), np.asarray(other), rtol, atol, equal_nan))
     def equal(self, other): return bool(np.array_equal(np.asarray(self), np.asarray(other)))
-    def long(self): return ops.astype(self, np.int64)
-    def int(self): return ops.astype(self, np.int32)
-    def bool(self): return ops.astype(self, np.bool_)
+    # memory_format= is accepted and ignored: arrays here have no channels-last layout
+    def long(self, memory_format=None): return ops.astype(self, np.int64)
+    def int(self, memory_format=None): return ops.astype(self, np.int32)
+    def short(self, memory_format=None): return ops.astype(self, np.int16)
+    def char(self, memory_format=None): return ops.astype(self, np.int8)
+    def byte(self, memory_format=None): return ops.astype(self, np.uint8)
+    def bool(self, memory_format=None): return ops.astype(self, np.bool_)
+    def half(self, memory_format=None): return ops.astype(self, np.float16)
     def type_as(self, other): return ops.astype(self, other.dtype)
-    def new_zeros(self, *size): return _data(np.zeros(_sizes(size), self.dtype))
-    def new_ones(self, *size): return _data(np.ones(_sizes(size), self.dtype))
-    def new_full(self, size, fill_value): return _data(np.full(size, fill_value, self.dtype))
-    def new_tensor(self, data): return _data(np.array(data, self.dtype))
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return _new(self, np.zeros, size, dtype, device, requires_grad, "new_zeros")
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return _new(self, np.ones, size, dtype, device, requires_grad, "new_ones")
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros (PyTorch leaves them uninitialised)."""
+        return _new(self, np.zeros, size, dtype, device, requires_grad, "new_empty")
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        return _new(self, lambda s, d: np.full(s, fill_value, d), (size,), dtype, device,
+                    requires_grad, "new_full")
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        return _new(self, lambda s, d: np.array(data, d), (), dtype, device, requires_grad,
+                    "new_tensor")
 
     # ---- reductions and scans ----------------------------------------------------------------
-    def cumsum(self, dim): return ops.cumsum(self, dim)
+    def cumsum(self, dim, *, dtype=None): return ops.cumsum(self, dim, dtype=dtype)
     def sort(self, dim=-1, descending=False, stable=False):
         return ops.sort(self, dim, descending, stable)
     def argsort(self, dim=-1, descending=False, stable=False):
@@ -154,12 +246,50 @@ class TensorMethods:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return ops.topk(self, k, dim, largest, sorted)
     def median(self, dim=None, keepdim=False): return ops.median(self, dim, keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return ops.prod(self, dim, keepdim, dtype=dtype)
+    def cumprod(self, dim, *, dtype=None): return ops.cumprod(self, dim, dtype=dtype)
+    def logcumsumexp(self, dim): return ops.logcumsumexp(self, dim)
+    def cummax(self, dim): return ops.cummax(self, dim)
+    def cummin(self, dim): return ops.cummin(self, dim)
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        return ops.nansum(self, dim, keepdim, dtype=dtype)
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        return ops.nanmean(self, dim, keepdim, dtype=dtype)
+    def count_nonzero(self, dim=None): return ops.count_nonzero(self, dim)
+    def aminmax(self, *, dim=None, keepdim=False): return ops.aminmax(self, dim=dim,
+                                                                       keepdim=keepdim)
+    def dist(self, other, p=2): return ops.dist(self, other, p)
+    def kthvalue(self, k, dim=-1, keepdim=False): return ops.kthvalue(self, k, dim, keepdim)
+    def nanmedian(self, dim=None, keepdim=False): return ops.nanmedian(self, dim, keepdim)
+    def mode(self, dim=-1, keepdim=False): return ops.mode(self, dim, keepdim)
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+    def msort(self): return ops.msort(self)
+    def argwhere(self): return ops.argwhere(self)
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return ops.unique(self, sorted, return_inverse, return_counts, dim)
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return ops.unique_consecutive(self, return_inverse, return_counts, dim)
+    def histc(self, bins=100, min=0, max=0): return ops.histc(self, bins, min, max)
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        return ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+    def corrcoef(self): return ops.corrcoef(self)
+    def logical_and(self, other): return _data(np.logical_and(self, np.asarray(other)))
+    def logical_or(self, other): return _data(np.logical_or(self, np.asarray(other)))
+    def logical_xor(self, other): return _data(np.logical_xor(self, np.asarray(other)))
+    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return _data(np.isclose(np.asarray(self), np.asarray(other), rtol, atol, equal_nan))
+    def fill(self, value): return self * 0 + value
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        return ops.diff(self, n, dim, prepend, append)
 
     # ---- shapes and indexing -----------------------------------------------------------------
     def contiguous(self): return self
     def cpu(self): return self
-    @property
-    def device(self): return "cpu"
+    device = property(lambda self: device("cpu"))
     def t(self):
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {self.shape}")
@@ -181,15 +311,36 @@ class TensorMethods:
         dim = _dim(self, dim, "unbind")
         return tuple(ops._util.along(self, dim, i) for i in range(self.shape[dim]))
     def narrow(self, dim, start, length):
-        return ops._util.along(self, _dim(self, dim, "narrow"), slice(start, start + length))
+        """`length` elements of `dim` from `start` (negative: counted from the end)."""
+        dim = _dim(self, dim, "narrow")
+        n = self.shape[dim]
+        start = int(start) + n if -n <= int(start) < 0 else int(start)
+        if not 0 <= start <= n or not 0 <= length <= n - start:
+            raise IndexError(f"narrow: start {start} and length {length} out of range for "
+                             f"dimension {dim} of size {n} (shape {self.shape})")
+        return ops._util.along(self, dim, slice(start, start + length))
     def index_select(self, dim, index):
-        return ops._util.along(self, _dim(self, dim, "index_select"), np.asarray(index))
-    def masked_select(self, mask): return self[np.asarray(mask, bool)]
-    def repeat_interleave(self, repeats, dim=None):
+        dim = _dim(self, dim, "index_select")
+        if self.ndim == 0:              # a vector of one; the result stays 0-d
+            return self.reshape(1).index_select(0, np.reshape(index, -1)).reshape(())
+        return ops._util.along(self, dim, np.asarray(index).reshape(-1))
+    def masked_select(self, mask):
+        """The elements where `mask` (broadcast with self) is true, as a 1-D tensor."""
+        mask = np.asarray(mask, bool)
+        shape = np.broadcast_shapes(self.shape, mask.shape)
+        return ops.broadcast_to(self, shape)[np.broadcast_to(mask, shape)]
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         x = self.flatten() if dim is None else self
         dim = 0 if dim is None else _dim(x, dim, "repeat_interleave")
-        return x.index_select(dim, np.repeat(np.arange(x.shape[dim]), repeats))
-    def roll(self, shifts, dims):
+        index = np.repeat(np.arange(x.shape[dim]), np.asarray(repeats))
+        if output_size is not None and output_size != len(index):
+            raise ValueError(f"repeat_interleave: output_size {output_size} given, but the "
+                             f"repeats {np.asarray(repeats).tolist()} make {len(index)}")
+        return x.index_select(dim, index)
+    def roll(self, shifts, dims=None):
+        """Shift elements along `dims` (with none, along the flattened tensor, as PyTorch)."""
+        if dims is None:
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
         x = self
         for shift, dim in zip(np.atleast_1d(shifts), np.atleast_1d(dims)):
             x = x.index_select(dim, (np.arange(x.shape[dim]) - shift) % x.shape[dim])
@@ -208,7 +359,37 @@ class TensorMethods:
             raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
         n, i = self.shape[0] + abs(diagonal), np.arange(self.shape[0])
         return ops.index_put_add(self, shape=(n, n), index=(i + rows, i + cols))
-    def trace(self): return self.diag().sum()
+    def trace(self): return ops.trace(self)
+    def diagonal(self, offset=0, dim1=0, dim2=1): return ops.diagonal(self, offset, dim1, dim2)
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return ops.diag_embed(self, offset, dim1, dim2)
+    def select(self, dim, index): return ops.select(self, dim, index)
+    def unfold(self, dimension, size, step): return ops.unfold(self, dimension, size, step)
+    def take(self, index): return ops.take(self, index)
+    def take_along_dim(self, indices, dim=None): return ops.take_along_dim(self, indices, dim)
+    def tensor_split(self, indices_or_sections, dim=0):
+        return ops.tensor_split(self, indices_or_sections, dim)
+    def hsplit(self, sections): return ops.hsplit(self, sections)
+    def vsplit(self, sections): return ops.vsplit(self, sections)
+    def dsplit(self, sections): return ops.dsplit(self, sections)
+    def split_with_sizes(self, split_sizes, dim=0): return ops.split(self, list(split_sizes), dim)
+    def ravel(self): return ops.reshape(self, (-1,))
+    def fliplr(self): return ops.fliplr(self)
+    def flipud(self): return ops.flipud(self)
+    def rot90(self, k=1, dims=(0, 1)): return ops.rot90(self, k, dims)
+    def kron(self, other): return ops.kron(self, other)
+    def index_add(self, dim, index, source, *, alpha=1):
+        return ops.index_add(self, dim, index, source, alpha=alpha)
+    def index_copy(self, dim, index, source): return ops.index_copy(self, dim, index, source)
+    def index_fill(self, dim, index, value): return ops.index_fill(self, dim, index, value)
+    def index_put(self, indices, values, accumulate=False):
+        return ops.writes.index_put(self, indices, values, accumulate)
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+    def masked_scatter(self, mask, source): return ops.masked_scatter(self, mask, source)
+    def sum_to_size(self, *size): return ops.sum_to_size(self, _sizes(size))
 
     # ---- matrix products ---------------------------------------------------------------------
     def mm(self, other):

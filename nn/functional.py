@@ -22,7 +22,7 @@ from ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                       adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ops.activation import (gelu, prelu, softmax as _softmax, log_softmax as _log_softmax,
-                            SELU_ALPHA, SELU_SCALE)
+                            SELU_ALPHA, SELU_SCALE, hardshrink, softshrink)
 from ops.elementwise import sigmoid, tanh, softplus
 from ops.bags import embedding_bag
 from ops.sparse import embedding, linear, one_hot
@@ -31,9 +31,16 @@ from ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                       nll_loss, smooth_l1_loss)
 from ops.margin import (cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss,
                         margin_ranking_loss, multilabel_soft_margin_loss, pairwise_distance,
-                        poisson_nll_loss, soft_margin_loss, triplet_margin_loss)
-from ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
-from ops.resample import interpolate, pixel_shuffle, pixel_unshuffle
+                        poisson_nll_loss, soft_margin_loss, triplet_margin_loss, pdist,
+                        triplet_margin_with_distance_loss, multi_margin_loss,
+                        multilabel_margin_loss)
+from ops.normalization import (batch_norm, group_norm, instance_norm, layer_norm, rms_norm,
+                               local_response_norm)
+from ops.patches import fold, unfold
+from ops.pool import lp_pool1d, lp_pool2d
+from ops.resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
+                          affine_grid, grid_sample)
+from ops.sparse import bilinear
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "sigmoid",
            "tanh", "hardtanh", "prelu", "logsigmoid", "softsign", "tanhshrink", "hardsigmoid",
@@ -50,7 +57,11 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "one_hot", "linear", "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
            "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "SELU_ALPHA",
-           "SELU_SCALE"]
+           "SELU_SCALE", "celu", "rrelu", "hardshrink", "softshrink", "pdist",
+           "triplet_margin_with_distance_loss", "multi_margin_loss", "multilabel_margin_loss",
+           "rms_norm", "local_response_norm", "fold", "unfold", "lp_pool1d", "lp_pool2d",
+           "channel_shuffle", "affine_grid", "grid_sample", "bilinear", "upsample",
+           "upsample_nearest", "upsample_bilinear"]
 
 
 def relu(input, inplace=False):
@@ -75,6 +86,18 @@ def selu(input, inplace=False):
 
 def silu(input, inplace=False):
     return ops.silu(input)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return ops.celu(input, alpha)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False, *,
+          generator=None):
+    """leaky_relu with random slopes in [lower, upper] when training (drawn from `generator`
+    or the default generator), their mean otherwise."""
+    return ops.rrelu(input, lower, upper, training,
+                     default_generator() if generator is None else generator)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -112,9 +135,9 @@ def mish(input, inplace=False):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value."""
-    return ops.where(_plain(input) > threshold, input,
-                     np.asarray(value, np.result_type(_plain(input))))
+    """value where x <= threshold, else x (NaN stays NaN)."""
+    return ops.where(_plain(input) <= threshold, np.asarray(value, np.result_type(_plain(input))),
+                     input)
 
 
 def glu(input, dim=-1):
@@ -159,6 +182,20 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along `dim`, max-shifted; `dtype` casts the input first."""
     dim = _softmax_dim(input, dim, "log_softmax")
     return _log_softmax(input if dtype is None else ops.astype(input, dtype), dim)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated in PyTorch for interpolate, which it calls."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """interpolate(mode="bilinear", align_corners=True), as PyTorch's."""
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -270,6 +307,8 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None
                          f"got {p}")
     if not training or p == 0:
         return input
+    if p == 1:                          # everything dropped: zeros, as PyTorch's
+        return input * 0
     x = _plain(input)
     rng = default_generator() if generator is None else generator
     keep = (rng.random(np.shape(x), dtype=np.float32) >= p).astype(np.result_type(x))

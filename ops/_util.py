@@ -24,10 +24,12 @@ def along(x, dim, index):
 
 
 def normalize_dim(dim, ndim, op):
-    """One axis `dim` (an int, -ndim <= dim < ndim) as a non-negative int, checked."""
-    if not isinstance(dim, (int, np.integer)):
+    """One axis `dim` (an int, -ndim <= dim < ndim) as a non-negative int, checked. A 0-d
+    tensor accepts dim 0 or -1, as in PyTorch (the op then treats it as a 1-element vector)."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    if not -ndim <= dim < ndim:
+    n = ndim or 1
+    if not -n <= dim < n:
         raise IndexError(f"{op}: dimension {dim} out of range for a tensor of {ndim} dims")
-    return dim % ndim
+    return dim % n
 

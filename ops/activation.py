@@ -1,5 +1,6 @@
 """Activations beyond the elementwise basics (relu, leaky_relu, softplus, sigmoid and tanh live
-in elementwise.py): erf, hardtanh / relu6, elu / selu, gelu, silu, prelu, softmax, log_softmax.
+in elementwise.py): erf, hardtanh / relu6, elu / selu, gelu, silu, prelu, softmax, log_softmax,
+and the compositions celu, hardshrink, softshrink, rrelu.
 
 Kinks follow PyTorch: hardtanh passes the gradient only strictly inside (min_val, max_val)
 (so relu6'(0) = relu6'(6) = 0), elu and prelu use the negative branch at x = 0.
@@ -29,10 +30,12 @@ def erf(x):                                             # d erf = 2 / sqrt(pi) e
 
 @primitive(save=(), static=("min_val", "max_val"))
 def hardtanh(x, min_val=-1.0, max_val=1.0):
-    """Clip to [min_val, max_val]; gradient 1 strictly inside, 0 elsewhere."""
+    """Clip to [min_val, max_val]; gradient 1 strictly inside (and at NaN, as PyTorch), 0
+    elsewhere."""
     if min_val > max_val:
         raise ValueError(f"min_val {min_val} must not exceed max_val {max_val}")
-    inside = (np.greater(x, min_val) & np.less(x, max_val)).astype(np.result_type(x))
+    inside = ~(np.less_equal(x, min_val) | np.greater_equal(x, max_val))
+    inside = inside.astype(np.result_type(x))
     return np.clip(x, min_val, max_val), (lambda g, y, x: g * inside,)
 
 
@@ -45,9 +48,10 @@ def relu6(x):
 def elu(x, alpha=1.0, scale=1.0):
     """scale * (x if x > 0 else alpha (e^x - 1)); never overflows for large x."""
     neg = np.expm1(np.minimum(x, 0)) * (alpha * scale)
-    y = np.where(np.greater(x, 0), np.multiply(x, scale), neg).astype(np.result_type(x), copy=False)
-    # d/dx = scale for x > 0, scale alpha e^x = y + scale alpha otherwise
-    return y, (lambda g, y, x: ew.where(plain(x) > 0, g * scale, g * (y + alpha * scale)),)
+    y = np.where(np.less_equal(x, 0), neg, np.multiply(x, scale)).astype(np.result_type(x),
+                                                                         copy=False)
+    # d/dx = scale alpha e^x = y + scale alpha for x <= 0, scale otherwise (NaN too, as PyTorch)
+    return y, (lambda g, y, x: ew.where(plain(x) <= 0, g * (y + alpha * scale), g * scale),)
 
 
 def selu(x):
@@ -185,3 +189,34 @@ def log_softmax(x, dim=-1):
         y -= np.log(s)
     # d log_softmax: g - softmax sum(g) = g - exp(y) sum(g)
     return y, (lambda g, y, x: g - ew.exp(y) * reduce.sum(g, dim, True),)
+
+
+def celu(x, alpha=1.0):
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1)): alpha elu(x / alpha)."""
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return elu(x / alpha) * alpha
+
+
+def hardshrink(x, lambd=0.5):
+    """0 where -lambd <= x <= lambd, else x (NaN stays NaN)."""
+    a = plain(x)
+    return ew.where((a >= -lambd) & (a <= lambd), 0.0, x)
+
+
+def softshrink(x, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (NaN stays NaN)."""
+    if lambd < 0:
+        raise ValueError(f"softshrink: lambd must be non-negative, got {lambd}")
+    a = plain(x)
+    return ew.where(a > lambd, x - lambd, ew.where(a < -lambd, x + lambd, x * 0))
+
+
+def rrelu(x, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """leaky_relu with a slope drawn uniformly from [lower, upper] per element when training
+    (from `generator`, a numpy.random.Generator, or NumPy's default), else their mean."""
+    if not training:
+        return ew.leaky_relu(x, (lower + upper) / 2)
+    rng = np.random.default_rng() if generator is None else generator
+    slope = rng.uniform(lower, upper, np.shape(x)).astype(np.result_type(plain(x)))
+    return ew.where(plain(x) >= 0, x, x * slope)

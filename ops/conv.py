@@ -168,8 +168,9 @@ def window_sums(planes, k, stride, padding, out_hw):
 # ---- arguments ------------------------------------------------------------------------------
 
 def int_tuple(op, name, value, nd, low, x_shape):
-    """`value` (an int or nd ints, each >= low) as an nd-tuple."""
+    """`value` (an int, or nd ints or one, each >= low) as an nd-tuple."""
     t = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
+    t = t * nd if len(t) == 1 else t                        # [1] for every dim, as PyTorch
     if len(t) != nd or not all(isinstance(v, (int, np.integer)) and v >= low for v in t):
         what = "positive" if low == 1 else "non-negative"
         raise ValueError(f"{op}: {name} must be a {what} int or {nd} of them, got {value!r} "

@@ -113,7 +113,9 @@ def abs(x):                                             # d|x| = sign(x), 0 at 0
 
 @primitive(save=())
 def sign(x):                                            # piecewise constant: zero gradient
-    return np.sign(x), (lambda g, y, x: zeros_like(g),)
+    y = np.sign(x)                                      # sign(NaN) = 0, as PyTorch's
+    return (np.where(np.isnan(y), 0, y) if y.dtype.kind == "f" else y,
+            (lambda g, y, x: zeros_like(g),))
 
 
 @primitive(save=("y",))
@@ -123,7 +125,7 @@ def tanh(x):                                            # d tanh = 1 - tanh^2
 
 @primitive(save=("y",))
 def sigmoid(x):                                         # d s = s (1 - s)
-    y = np.negative(x)
+    y = np.asarray(np.negative(x))                      # 0-d: an array, not a scalar
     with np.errstate(over="ignore"):                    # exp(1000) = inf: 1 / (1 + inf) = 0
         np.exp(y, out=y)
     y += 1
@@ -131,8 +133,8 @@ def sigmoid(x):                                         # d s = s (1 - s)
 
 
 @primitive(save=("y",))
-def relu(x):                                            # relu'(0) = 0
-    return np.maximum(x, 0), (lambda g, y, x: g * (y > 0),)
+def relu(x):                                            # relu'(0) = 0; relu'(NaN) = 1
+    return np.maximum(x, 0), (lambda g, y, x: g * ~(y <= 0),)
 
 
 @primitive(save=("x",), static=("negative_slope",))
@@ -158,8 +160,9 @@ def logaddexp(a, b):
 
 
 def _tie_split(g, a, b):
-    """g where a wins over b, g/2 where they tie, 0 where b wins."""
-    return where(a == b, g * 0.5, g * (a > b))
+    """g where a wins over b (or either is NaN), g/2 where they tie, 0 where b wins: as
+    PyTorch's maximum."""
+    return where(a == b, g * 0.5, where(a < b, 0, g))
 
 
 @primitive(save=("a", "b"))
@@ -175,12 +178,24 @@ def minimum(a, b):
 
 
 @primitive(save=(), static=("min", "max"))
-def clamp(x, min=None, max=None):
-    """Clip to [min, max] (either may be None; scalars or arrays, not differentiated)."""
-    if min is None and max is None:
-        raise ValueError("at least one of min and max must be given")
+def _clamp(x, min=None, max=None):
+    """clamp to scalar bounds."""
     keep = ((x >= min) if min is not None else True) & ((x <= max) if max is not None else True)
     return np.clip(x, min, max), (lambda g, y, x: g * keep,)
+
+
+def clamp(x, min=None, max=None):
+    """Clip to [min, max] (either may be None). Scalar bounds are settings; Tensor bounds
+    broadcast and are differentiated as PyTorch's: x gets the gradient where
+    min <= x <= max, a bound where the result is that bound (max wins where min > max)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if not (is_tensor(min) or is_tensor(max) or isinstance(min, np.ndarray)
+            or isinstance(max, np.ndarray)):
+        return _clamp(x, min, max)
+    if min is not None:
+        x = where(x < min, min, x)
+    return x if max is None else where(x > max, max, x)
 
 
 clip = clamp

@@ -98,8 +98,24 @@ def _gather(x, *, dim, index):
                                                                dim=dim, index=index),)
 
 
+def _zero_index(op, index):
+    """For an op on a 0-d tensor (a vector of one): `index` as an array, all of it 0."""
+    normalize_dim(0, 0, op)
+    index = np.asarray(plain(index))
+    if index.size and (index.dtype.kind not in "iu" or index.min() != 0 or index.max() != 0):
+        raise IndexError(f"{op}: index {index.tolist()} is out of bounds for a 0-d tensor")
+    return index
+
+
 def gather(x, dim, index):
     """torch.gather: out[i][j][k] = x[index[i][j][k]][j][k] for dim = 0, and so on."""
+    if np.ndim(x) == 0:
+        normalize_dim(dim, 0, "gather")
+        index = _zero_index("gather", index)
+        return getitem(getitem(x, (None,)), (np.zeros(index.shape, np.intp),))
+    if not np.size(plain(index)):       # an empty index of any shape gathers nothing
+        normalize_dim(dim, np.ndim(x), "gather")
+        return getitem(x, (np.zeros(np.shape(plain(index)), np.intp),) * np.ndim(x))
     return _gather(x, dim=dim, index=index)
 
 
@@ -120,4 +136,9 @@ def _scatter_add(x, src, *, dim, index):
 def scatter_add(x, dim, index, src):
     """torch.scatter_add: a copy of x with src[i][j][k] added at x[index[i][j][k]][j][k]
     (dim = 0), repeated indices accumulating."""
+    if np.ndim(x) == 0:                 # as vectors of one
+        normalize_dim(dim, 0, "scatter_add")
+        index = _zero_index("scatter_add", index).reshape(-1)
+        return getitem(_scatter_add(getitem(x, (None,)), getitem(src, (None,)), dim=0,
+                                    index=index), 0)
     return _scatter_add(x, src, dim=dim, index=index)

@@ -5,6 +5,7 @@ import numpy as np
 
 from autograd.extend import primitive, unbroadcast
 from . import shape as sh
+from .arrange import diagonal
 
 
 def _mT(x):
@@ -71,10 +72,6 @@ def _parse(subscripts, n):
         raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {n} given")
     if "->" not in s:
         out = "".join(sorted(c for c in set("".join(ins)) if "".join(ins).count(c) == 1))
-    for k, sub in enumerate(ins):
-        if len(set(sub)) != len(sub):
-            raise ValueError(f"einsum: repeated index in operand {k} ({sub!r}, a diagonal) "
-                             "is not supported")
     return ins, out
 
 
@@ -123,7 +120,21 @@ def _einsum(*xs, subscripts):
 
 
 def einsum(subscripts, *operands):
-    """np.einsum for explicit or implicit subscripts without ellipsis or repeated indices."""
+    """np.einsum for explicit or implicit subscripts without ellipsis. An index repeated
+    within one operand ('ii->i') takes its diagonal first."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return _einsum(*operands, subscripts=subscripts)
+    ins, out = _parse(subscripts, len(operands))
+    xs = list(operands)
+    for k, sub in enumerate(ins):
+        for c in sorted(set(c for c in sub if sub.count(c) > 1)):
+            while sub.count(c) > 1:     # the diagonal of the first two becomes a last axis
+                i = sub.index(c)
+                j = sub.index(c, i + 1)
+                if np.shape(xs[k])[i] != np.shape(xs[k])[j]:
+                    raise ValueError(f"einsum: index {c!r} repeated in operand {k} has sizes "
+                                     f"{np.shape(xs[k])[i]} and {np.shape(xs[k])[j]}")
+                xs[k] = diagonal(xs[k], 0, i, j)
+                sub = sub[:i] + sub[i + 1:j] + sub[j + 1:] + c
+        ins[k] = sub
+    return _einsum(*xs, subscripts=",".join(ins) + "->" + out)

@@ -323,6 +323,8 @@ def kl_div(input, target, *, reduction="mean", log_target=False):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 x2, dim) / (max(|x1|, eps) max(|x2|, eps)), the inputs broadcast together."""
+    shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
+    x1, x2 = sh.broadcast_to(x1, shape), sh.broadcast_to(x2, shape)     # also along dim
     n1 = ew.clamp(reduce.norm(x1, 2, dim, True), min=eps)
     n2 = ew.clamp(reduce.norm(x2, 2, dim, True), min=eps)
     return reduce.sum((x1 / n1) * (x2 / n2), dim)

@@ -12,6 +12,7 @@ import numpy as np
 from autograd.extend import plain
 from . import elementwise as ew
 from . import reduce
+from . import shape as sh
 from .loss import reduce_loss, softplus_neg
 
 
@@ -107,9 +108,80 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
         loss = ew.exp(input) - target * input
     else:
         loss = input - target * ew.log(input + eps)
-    if full:
-        t = np.asarray(plain(target), dtype=float)
-        safe = np.where(t > 1, t, 1.0)
-        loss = loss + np.where(t > 1, safe * np.log(safe) - safe
-                               + 0.5 * np.log(2 * math.pi * safe), 0.0)
+    if full:                            # Stirling's term, differentiated in the target too
+        big = np.asarray(plain(target)) > 1
+        safe = ew.where(big, target, 1.0)
+        loss = loss + ew.where(big, safe * ew.log(safe) - safe
+                               + 0.5 * ew.log(2 * math.pi * safe), 0.0)
     return reduce_loss(loss, reduction, "poisson_nll_loss")
+
+
+def pdist(input, p=2.0):
+    """The p-norm distances between the rows i < j of input (N, M), in row-major order."""
+    if np.ndim(input) != 2:
+        raise ValueError(f"pdist: expects a 2-D input (N, M), got shape {np.shape(input)}")
+    i, j = np.triu_indices(np.shape(input)[0], 1)
+    return reduce.norm(input[i] - input[j], p, -1)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """triplet_margin_loss with any distance (pairwise_distance by default)."""
+    d = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = d(anchor, positive), d(anchor, negative)
+    if swap:
+        d_neg = ew.minimum(d_neg, d(positive, negative))
+    return reduce_loss(ew.clamp(d_pos - d_neg + margin, min=0.0), reduction,
+                       "triplet_margin_with_distance_loss")
+
+
+def _class_rows(input, target, op):
+    """input as (N, C) rows and target as (N,) class indices, checked."""
+    shape = np.shape(input)
+    x = input if len(shape) == 2 else input[None] if len(shape) == 1 else None
+    if x is None:
+        raise ValueError(f"{op}: expects input (N, C) or (C,), got shape {shape}")
+    t = np.asarray(plain(target)).reshape(-1)
+    n, c = np.shape(x)
+    if len(t) != n or (t.size and (t.min() < 0 or t.max() >= c)):
+        raise ValueError(f"{op}: target {np.shape(plain(target))} must hold {n} class indices "
+                         f"in [0, {c})")
+    return x, t
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+    """sum over j != y of max(0, margin - x[y] + x[j]) ** p (times weight[y]) / C."""
+    if p not in (1, 2):
+        raise ValueError(f"multi_margin_loss: only p = 1 and p = 2 are supported, got {p}")
+    x, t = _class_rows(sh.reshape(input, (1,)) if np.ndim(input) == 0 else input, target,
+                       "multi_margin_loss")
+    n, c = np.shape(x)
+    rows = np.arange(n)
+    hinge = ew.clamp(x - sh.reshape(x[rows, t], (-1, 1)) + margin, min=0.0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * sh.reshape(weight[t], (-1, 1))
+    other = np.ones((n, c))
+    other[rows, t] = 0                                      # j = y does not count
+    loss = reduce.sum(hinge * other, 1) / c
+    return reduce_loss(loss if np.ndim(input) == 2 else sh.reshape(loss, ()), reduction,
+                       "multi_margin_loss")
+
+
+def multilabel_margin_loss(input, target, reduction="mean"):
+    """sum over the target classes j (target's indices up to the first -1, a repeated one
+    counting each time, as PyTorch's) and the other classes i of max(0, 1 - (x[j] - x[i])) / C."""
+    shape = np.shape(input)
+    x = input if len(shape) == 2 else sh.reshape(input, (1, -1))
+    t = np.asarray(plain(target)).reshape(np.shape(x))
+    n, c = np.shape(x)
+    times = np.zeros((n, c))                                # how often j is listed
+    for r in range(n):
+        stop = np.flatnonzero(t[r] < 0)
+        np.add.at(times[r], t[r, :stop[0] if stop.size else c], 1)
+    hinge = ew.clamp(1 - (sh.reshape(x, (n, c, 1)) - sh.reshape(x, (n, 1, c))), min=0.0)
+    pairs = times[:, :, None] * (times == 0)[:, None, :]    # (j listed, i not)
+    loss = reduce.sum(hinge * pairs, (1, 2)) / c
+    return reduce_loss(loss if len(shape) == 2 else sh.reshape(loss, ()), reduction,
+                       "multilabel_margin_loss")

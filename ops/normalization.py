@@ -1,5 +1,5 @@
 """Normalization: batch_norm, layer_norm, group_norm, each one primitive with a fused VJP,
-and instance_norm on top of them.
+and instance_norm on top of them; rms_norm and local_response_norm are compositions.
 
 With xhat = (x - mean) inv, inv = 1 / sqrt(var + eps), the statistics taken over the
 normalized axes (biased variance) and y = xhat * weight + bias:
@@ -143,7 +143,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                momentum=0.1, eps=1e-5):
     """Normalize (N, C, ...) per channel: with batch statistics when `training` (updating the
     running_mean / running_var arrays or Tensors in place, if given, by `momentum`; the
-    running variance is unbiased), else with the running statistics."""
+    running variance is unbiased), else with the running statistics. An empty input gives an
+    empty result (and leaves the running statistics alone)."""
+    if not np.size(plain(input)):
+        return ew.mul(input, 1)
     return _batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
@@ -179,7 +182,9 @@ def _group_norm(x, weight, bias, num_groups, eps):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Split the C channels of (N, C, ...) into `num_groups` groups and normalize each group of
-    each sample; weight and bias (C,) are per channel."""
+    each sample; weight and bias (C,) are per channel. An empty batch gives an empty result."""
+    if not np.size(plain(input)):
+        return ew.mul(input, 1)
     return _group_norm(input, weight, bias, num_groups, eps)
 
 
@@ -207,3 +212,33 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 bump_version(stat)
     return group_norm(input, x.shape[1], weight, bias, eps)
 
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing dims `normalized_shape`, times weight; eps
+    defaults to the machine epsilon of x's dtype, as PyTorch's."""
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = np.shape(input)
+    if not ns or shape[len(shape) - len(ns):] != ns:
+        raise ValueError(f"rms_norm: normalized_shape {ns} must be the trailing dims of input "
+                         f"{shape}")
+    if eps is None:
+        eps = np.finfo(np.result_type(plain(input))).eps
+    dims = tuple(range(len(shape) - len(ns), len(shape)))
+    y = input * (reduce.mean(input * input, dims, True) + eps) ** -0.5
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha mean(x^2 over `size` neighbouring channels, zero padded)) ** beta."""
+    shape = np.shape(input)
+    if len(shape) < 3:
+        raise ValueError(f"local_response_norm: expected 3 or more dims (N, C, ...), got "
+                         f"{shape}")
+    channels = shape[1]
+    # zero-pad the channel axis: size // 2 before, (size - 1) // 2 after
+    squares = sh.pad(input * input, (0, 0) * (len(shape) - 2) + (size // 2, (size - 1) // 2))
+    window = 0
+    for j in range(size):
+        window = window + squares[:, j:j + channels]
+    return input / (window * (alpha / size) + k) ** beta

@@ -188,6 +188,8 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{op}: divisor_override must not be zero")
     shape = np.shape(x)
+    if not np.size(plain(x)):           # an empty batch: an empty result, shaped
+        return sh.reshape(x, shape[:len(shape) - nd] + out)
     dtype = np.asarray(plain(x)).dtype
     size, lift = shape[len(shape) - nd:], (1,) * (2 - nd)
     planes = sh.reshape(x, (-1, 1) + lift + size)           # (*lead, *size) -> (P, 1, H, W)
@@ -249,3 +251,19 @@ def adaptive_avg_pool2d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool2d: input (N, C, H, W) or (C, H, W); output_size an
     int or a pair (None keeps that input size); 1 is global average pooling."""
     return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def _lp_pool(op, nd, x, norm_type, kernel_size, stride, ceil_mode):
+    """(sum over each window of x^p)^(1/p), as PyTorch's: the average of x^p times the window
+    size, negative averages clipped to 0."""
+    k = int_tuple(op, "kernel_size", kernel_size, nd, 1, np.shape(x))
+    avg = _avg_pool(op, nd, x ** norm_type, k, stride, 0, ceil_mode, True)
+    return (ew.sign(avg) * ew.relu(ew.abs(avg)) * math.prod(k)) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool("lp_pool1d", 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)

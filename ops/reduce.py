@@ -41,15 +41,30 @@ def _count(x, dims):
     return math.prod([shape[d] for d in dims])
 
 
+def _cast(x, dtype):
+    """x as `dtype` (PyTorch's dtype= on reductions and scans: the input is cast first)."""
+    return x if dtype is None else ew.astype(x, np.dtype(dtype))
+
+
+def sum(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The sum over `dim` (all elements when None), of x cast to `dtype` when given."""
+    return _sum(_cast(x, dtype), dim, keepdim, axis=axis, keepdims=keepdims)
+
+
 @primitive(save=(), static=("dim", "keepdim"))
-def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def _sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "sum")
     y = np.add.reduce(x, axis=dims, keepdims=keep)
     return y, (lambda g, y, x: _spread(g, dims, x.shape),)
 
 
+def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """The mean over `dim` (all elements when None), of x cast to `dtype` when given."""
+    return _mean(_cast(x, dtype), dim, keepdim, axis=axis, keepdims=keepdims)
+
+
 @primitive(save=(), static=("dim", "keepdim"))
-def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def _mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "mean")
     n = _count(x, dims)
     # np.mean's own arithmetic without its Python overhead
@@ -103,6 +118,8 @@ def min(x, dim=None, keepdim=False):
 def _arg(np_fn, x, dim, keepdim, op):
     if dim is not None:
         dim = normalize_dim(dim, np.ndim(x), op)
+    if np.ndim(x) == 0:                                 # the only element: index 0
+        return like(x, np.zeros((), np.int64))
     i = np_fn(plain(x), axis=dim, keepdims=keepdim)
     return like(x, i)
 
@@ -118,11 +135,28 @@ def argmin(x, dim=None, keepdim=False):
     return _arg(np.argmin, x, dim, keepdim, "argmin")
 
 
-@primitive(save=("x",), static=("dim", "keepdim"))
-def var(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
-    """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population).
+def _correction(dim, unbiased, correction, op):
+    """(dim, correction) from PyTorch's spellings: var(x, True) (a bool where dim goes is
+    `unbiased`), unbiased=False (correction 0), correction=None (the default, 1)."""
+    if isinstance(dim, bool):
+        if unbiased is not None:
+            raise TypeError(f"{op}: unbiased given twice (as dim={dim} and unbiased={unbiased})")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    if unbiased is not None:
+        correction = int(bool(unbiased))
+    return dim, 1 if correction is None else correction
+
+
+@primitive(save=("x",), static=("dim", "unbiased", "keepdim"))
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """Variance with Bessel's `correction` (PyTorch's default 1; 0 for the population), or
+    PyTorch's older `unbiased` (True: correction 1), also as var(x, True).
     Where n - correction <= 0 it warns, and the result and its gradient are inf or NaN, as in
     PyTorch."""
+    dim, correction = _correction(dim, unbiased, correction, "var")
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "var")
     n = _count(x, dims)
     dof = n - correction
@@ -140,25 +174,30 @@ def var(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
     return y, (lambda g, y, x: _spread(g, dims, x.shape) * (x - mean(x, dims, True)) * scale,)
 
 
-def std(x, dim=None, keepdim=False, *, correction=1, axis=None, keepdims=None):
-    """sqrt(var): gradient 0 where the standard deviation is 0."""
-    return ew.sqrt(var(x, dim, keepdim, correction=correction, axis=axis, keepdims=keepdims))
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """sqrt(var), with var's arguments: gradient 0 where the standard deviation is 0."""
+    return ew.sqrt(var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
+                       keepdims=keepdims))
 
 
 @primitive(save=(), static=("dim",))
-def cumsum(x, dim):
-    """Running sums along `dim`."""
+def cumsum(x, dim, *, dtype=None):
+    """Running sums along `dim`, in `dtype` when given (the gradient cast back)."""
+    if np.ndim(x) == 0:                                 # dim 0 or -1 of a 0-d tensor
+        normalize_dim(dim, 1, "cumsum")
+        return np.array(x, dtype=dtype, copy=True), (lambda g, y, x: ew.astype(g, x.dtype),)
     dim = normalize_dim(dim, np.ndim(x), "cumsum")
     # d cumsum: each x_i reaches every y_j with j >= i, so the sums of g taken from the end
-    return np.cumsum(x, axis=dim), (
-        lambda g, y, x: sh.flip(cumsum(sh.flip(g, dim), dim), dim),)
+    return np.cumsum(x, axis=dim, dtype=dtype), (
+        lambda g, y, x: ew.astype(sh.flip(cumsum(sh.flip(g, dim), dim), dim), x.dtype),)
 
 
 @primitive(save=("x", "y"), static=("dim", "keepdim"))
 def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """log(sum(exp(x))), shifted by the maximum so that it never overflows."""
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "logsumexp")
-    m = np.maximum.reduce(x, axis=dims, keepdims=True)
+    m = np.maximum.reduce(x, axis=dims, keepdims=True, initial=-np.inf)   # empty: -inf
     m = np.where(np.isfinite(m), m, 0)                  # all -inf: shift by 0, not by -inf
     with np.errstate(divide="ignore"):
         y = np.log(np.add.reduce(np.exp(x - m), axis=dims, keepdims=True)) + m      # (kept)
@@ -181,10 +220,14 @@ def norm(x, p=2, dim=None, keepdim=False):
         return amax(ew.abs(x), dim, keepdim)
     if p == -np.inf:
         return amin(ew.abs(x), dim, keepdim)
+    if p == 0:                          # the count of non-zeros: piecewise constant
+        return sum(ew.where(plain(x) != 0, 1.0, x * 0), dim, keepdim)
     if isinstance(p, numbers.Real) and p > 0:
         return _pow0(sum(_pow0(ew.abs(x), p), dim, keepdim), 1.0 / p)
-    raise ValueError(f"norm: unsupported order p={p!r}; use 1, 2, 'fro', inf, -inf or a "
-                     "number > 0")
+    if isinstance(p, numbers.Real):     # p < 0: (sum |x|^p)^(1/p), 0 if some x is 0
+        with np.errstate(divide="ignore"):
+            return sum(ew.abs(x) ** p, dim, keepdim) ** (1.0 / p)
+    raise ValueError(f"norm: unsupported order p={p!r}; use a number, inf, -inf or 'fro'")
 
 
 def _pow0(a, p):

@@ -43,7 +43,8 @@ def transpose(x, dim0, dim1):
     """Swap two axes (torch.transpose; for NumPy's axis-permuting transpose, use permute)."""
     dims = list(range(np.ndim(x)))
     dim0, dim1 = (normalize_dim(d, len(dims), "transpose") for d in (dim0, dim1))
-    dims[dim0], dims[dim1] = dim1, dim0
+    if dims:                                            # a 0-d tensor: nothing to swap
+        dims[dim0], dims[dim1] = dim1, dim0
     return permute(x, dims)
 
 
@@ -96,7 +97,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     (start,), (end,) = (normalize_dims(d, len(shape), "flatten") for d in (start_dim, end_dim))
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, shape[:start] + (-1,) + shape[end + 1:])
+    return reshape(x, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
 
 @primitive(save=())
@@ -120,7 +121,11 @@ def _cat(*xs, dim=0):
 
 
 def cat(tensors, dim=0):
-    """Concatenate a sequence of tensors along an existing axis."""
+    """Concatenate a sequence of tensors along an existing axis. As in PyTorch, a legacy
+    empty tensor of shape (0,) is skipped beside tensors of other ranks."""
+    tensors = list(tensors)
+    if any(np.ndim(t) != 1 for t in tensors):
+        tensors = [t for t in tensors if np.shape(t) != (0,)] or tensors[:1]
     return _cat(*tensors, dim=dim)
 
 
@@ -182,6 +187,15 @@ def _pad(x, pad, value=0.0):
     return np.pad(x, widths, constant_values=value), (lambda g, y, x: ix.getitem(g, crop),)
 
 
+def _crop(x, amounts):
+    """x without amounts (before, after) in pad's order: the negative part of a padding."""
+    widths = _pad_widths(x, amounts)
+    if any(lo + hi > n for (lo, hi), n in zip(widths, np.shape(x))):
+        raise ValueError(f"pad: negative padding {tuple(-a for a in amounts)} removes more "
+                         f"than input shape {np.shape(x)} has")
+    return ix.getitem(x, tuple(slice(lo, n - hi) for (lo, hi), n in zip(widths, np.shape(x))))
+
+
 def _source_index(n, lo, hi, mode):
     """For each position of an axis of length n padded by (lo, hi): the input position it
     copies. reflect mirrors about the edge element (2 1 | 0 1 2 | 1 0), replicate repeats it
@@ -201,7 +215,7 @@ def _check_pad_mode(x, pad, mode, widths):
                                   f"with 1 or 2 dims before them; got padding {tuple(pad)} for "
                                   f"input shape {shape}")
     for axis, ((lo, hi), n) in enumerate(zip(widths, shape)):
-        if mode == "reflect" and max(lo, hi) >= n:
+        if mode == "reflect" and (lo or hi) and max(lo, hi) >= n:
             raise ValueError(f"pad: reflect padding {(lo, hi)} of dim {axis} must be less than "
                              f"its size {n} (input shape {shape})")
         if mode == "circular" and max(lo, hi) > n:
@@ -217,6 +231,10 @@ def pad(x, pad=(), value=0.0, mode="constant"):
     the one before, and so on. mode "constant" fills `value`; "reflect", "replicate" and
     "circular" copy elements of x (see _source_index) and are compositions of getitem, whose
     VJP sums the copies back."""
+    pad = tuple(pad)
+    if any(p < 0 for p in pad):         # negative padding crops, as in PyTorch
+        x = _crop(x, tuple(-min(p, 0) for p in pad))
+        pad = tuple(max(p, 0) for p in pad)
     if mode == "constant":
         return _pad(x, pad, value)
     if mode not in ("reflect", "replicate", "circular"):

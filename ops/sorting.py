@@ -30,6 +30,8 @@ def _as_input(x, index):
 def argsort(x, dim=-1, descending=False, stable=False):
     """The indices that sort `x` along `dim` (a stable sort, whatever `stable` says)."""
     dim = normalize_dim(dim, np.ndim(x), "argsort")
+    if np.ndim(x) == 0:
+        return _as_input(x, np.zeros((), np.int64))
     return _as_input(x, _order(np.asarray(plain(x)), dim, descending))
 
 
@@ -46,7 +48,10 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise IndexError(f"topk: k ({k}) is out of range for dimension {dim} of size {n} "
                          f"(input {np.shape(x)})")
-    index = np.take(plain(argsort(x, dim, largest)), np.arange(k), axis=dim)
+    if np.ndim(x) == 0:
+        index = np.zeros(() if k else (0,), np.int64)
+    else:
+        index = np.take(plain(argsort(x, dim, largest)), np.arange(k), axis=dim)
     return MaxResult(gather(x, dim, index), _as_input(x, index))
 
 
@@ -60,6 +65,8 @@ def median(x, dim=None, keepdim=False):
             raise ValueError("median: the input is empty")
         return sh.reshape(sort(flat).values[(n - 1) // 2], ())
     dim = normalize_dim(dim, np.ndim(x), "median")
+    if np.ndim(x) == 0:
+        return MaxResult(sh.reshape(x, ()), _as_input(x, np.zeros((), np.int64)))
     n = np.shape(x)[dim]
     if not n:
         raise IndexError(f"median: dimension {dim} of input {np.shape(x)} is empty")

@@ -11,6 +11,7 @@ import numpy as np
 from autograd.extend import bump_version, is_tensor, like, plain, primitive
 from . import reduce
 from . import shape as sh
+from .linalg import einsum
 from ._nn_kernels import scatter_add_rows
 
 
@@ -124,3 +125,16 @@ def one_hot(tensor, num_classes=-1):
                          f"{np.unique(idx[(idx < 0) | (idx >= num_classes)])[:5].tolist()}")
     out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
     return like(tensor, out)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., k] = input1[..., i] weight[k, i, j] input2[..., j] + bias[k]."""
+    s1, s2, sw = np.shape(input1), np.shape(input2), np.shape(weight)
+    if len(sw) != 3 or s1[-1:] != sw[1:2] or s2[-1:] != sw[2:] or s1[:-1] != s2[:-1]:
+        raise ValueError(f"bilinear: inputs {s1} and {s2} do not fit weight {sw} (expected "
+                         f"(..., in1), (..., in2) and (out, in1, in2))")
+    lead = s1[:-1]
+    y = einsum("bi,kij,bj->bk", sh.reshape(input1, (-1, sw[1])), weight,
+               sh.reshape(input2, (-1, sw[2])))
+    y = sh.reshape(y, lead + (sw[0],))
+    return y if bias is None else y + bias

@@ -54,7 +54,8 @@ def test_pixel_shuffle_round_trip_matches_torch(r):
     (lambda x: ops.interpolate(x), "interpolate: give exactly one of size and scale_factor"),
     (lambda x: ops.interpolate(x, 2, 2.0), "interpolate: give exactly one of size"),
     (lambda x: ops.interpolate(x, 2, mode="cubic"),
-     "interpolate: mode must be one of nearest, nearest-exact, linear, bilinear, got 'cubic'"),
+     "interpolate: mode must be one of nearest, nearest-exact, area, linear, bilinear, bicubic, "
+     "trilinear, got 'cubic'"),
     (lambda x: ops.interpolate(x, 2, mode="linear"),
      r"interpolate: mode 'linear' needs 3-D input, got shape \(1, 2, 3, 4\)"),
     (lambda x: ops.interpolate(x, 2, align_corners=True),

@@ -3,7 +3,7 @@ leading dims (broadcasting, as torch.linalg). Their VJPs are written with these 
 and transposes, so derivatives of every order work."""
 import numpy as np
 
-from autograd.extend import primitive, unbroadcast
+from autograd.extend import plain, primitive, unbroadcast
 from . import shape as sh
 from .linalg import matmul
 
@@ -43,13 +43,17 @@ def _solve_triangular(a, b, upper):
     return x.astype(np.result_type(a, b), copy=False), (vjp_a, vjp_b)
 
 
-def solve_triangular(A, B, *, upper, left=True):
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """X with A X = B (`left`) or X A = B, for A (..., n, n) upper or lower triangular (the
-    other triangle is not read) and B (..., n, k) (or (..., k, n) when not `left`); batch dims
-    broadcast. As torch.linalg.solve_triangular; raises ValueError for a zero on the diagonal
-    and for shapes that do not match."""
+    other triangle is not read; nor is the diagonal, taken as ones, with `unitriangular`) and
+    B (..., n, k) (or (..., k, n) when not `left`); batch dims broadcast. As
+    torch.linalg.solve_triangular; raises ValueError for a zero on the diagonal and for shapes
+    that do not match."""
     _check_square(A, "solve_triangular")
     n, b_shape = np.shape(A)[-1], np.shape(B)
+    if unitriangular:                   # the diagonal replaced by ones: no gradient reaches it
+        eye = np.eye(n, dtype=np.asarray(plain(A)).dtype)
+        A = A * (1 - eye) + eye
     if len(b_shape) < 2 or b_shape[-2 if left else -1] != n:
         raise ValueError(f"solve_triangular: B of shape {b_shape} does not match A of shape "
                          f"{np.shape(A)} (it needs {n} {'rows' if left else 'columns'})")

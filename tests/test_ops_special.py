@@ -1,0 +1,92 @@
+"""Special functions and the elementwise math of issue 14: gradient rows, the kernels against
+PyTorch and the standard library, and the edge values PyTorch defines."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import ops
+from ops import _special_kernels as kernels
+from gradrows import Row, positive, torch_parity
+
+
+def _unit(xs):
+    """Inputs in (-0.9, 0.9): the domain of asin, acos, atanh, erfinv."""
+    return [np.tanh(x) * 0.9 for x in xs]
+
+
+def _above_one(xs):
+    return [np.abs(x) + 1.1 for x in xs]
+
+
+S = [(2, 3)]
+GRAD_ROWS = [
+    Row("rsqrt", lambda x: x.rsqrt(), S, domain=positive),
+    Row("tan", lambda x: x.tan(), S, domain=_unit),
+    Row("asin", lambda x: x.asin(), S, domain=_unit),
+    Row("acos", lambda x: x.acos(), S, domain=_unit),
+    Row("atan", lambda x: x.atan(), S),
+    Row("sinh", lambda x: x.sinh(), S),
+    Row("cosh", lambda x: x.cosh(), S),
+    Row("asinh", lambda x: x.asinh(), S),
+    Row("acosh", lambda x: x.acosh(), S, domain=_above_one),
+    Row("atanh", lambda x: x.atanh(), S, domain=_unit),
+    Row("atan2", lambda a, b: ops.atan2(a, b), [(3, 4), (4,)], domain=positive),
+    Row("lgamma", lambda x: x.lgamma(), S, domain=positive),
+    Row("digamma", lambda x: x.digamma(), S, domain=positive),
+    Row("polygamma", lambda x: ops.polygamma(2, x), S, domain=positive),
+    Row("polygamma", lambda x: ops.polygamma(0, x), S, domain=positive, id="n-0"),
+    Row("erfc", lambda x: x.erfc(), S),
+    Row("erfinv", lambda x: x.erfinv(), S, domain=_unit),
+    Row("xlogy", lambda a, b: ops.xlogy(a, b), [(3, 4), (4,)], domain=positive),
+    Row("xlog1py", lambda a, b: ops.xlog1py(a, b), [(3, 4), (4,)], domain=positive),
+    Row("fmod", lambda a, b: ops.fmod(a, b), [(3, 4), (4,)],
+        domain=lambda xs: [xs[0] * 3 + 0.05, positive(xs[1:])[0] + 1.01]),
+]
+
+
+@pytest.mark.parametrize("name", ["lgamma", "erfc"])
+def test_kernels_match_the_standard_library(name):
+    x = np.array([-2.5, -0.5, 0.1, 1.0, 3.7, 40.0])
+    np.testing.assert_allclose(getattr(kernels, name)(x), [getattr(math, name)(v) for v in x],
+                               rtol=1e-13)
+
+
+def test_special_functions_match_pytorch_at_poles_and_edges():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.0, -0.0, -1.0, -2.5, 1e-3, 0.5, 7.0, 123.4])
+    for name in ("digamma", "lgamma"):
+        np.testing.assert_allclose(getattr(kernels, name)(x),
+                                   getattr(torch, name)(torch.tensor(x)).numpy(), rtol=1e-12)
+    for n in (1, 2, 3):                 # at the poles ours is inf, PyTorch's 6.6e32 for n = 1
+        ours, theirs = kernels.polygamma(n, x[3:]), torch.polygamma(n, torch.tensor(x[3:]))
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-8)
+        assert np.isinf(kernels.polygamma(n, np.array([0.0, -1.0]))[0])
+    y = np.array([-1.0, -0.999999, -0.3, 0.0, 0.7, 1.0, 1.5])
+    np.testing.assert_allclose(kernels.erfinv(y), torch.erfinv(torch.tensor(y)).numpy(),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_compositions_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.0, 0.5, -1.5], [2.0, -0.0, 3.0]])
+    b = np.array([[1.0, 1.0, 2.0], [-0.5, 2.0, 1.5]])
+    torch_parity(lambda x, y: (ops.xlogy(x, y.abs()), ops.hypot(x, y + 1), ops.sinc(x),
+                               ops.copysign(x, y), ops.logaddexp2(x, y), ops.frac(x * 1.7)),
+                 lambda x, y: (torch.xlogy(x, y.abs()), torch.hypot(x, y + 1), torch.sinc(x),
+                               torch.copysign(x, y), torch.logaddexp2(x, y),
+                               torch.frac(x * 1.7)), a, b)
+
+
+def test_xlogy_at_zero_follows_pytorch():
+    torch = pytest.importorskip("torch")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        torch_parity(lambda x, y: (ops.xlogy(x, y), ops.xlog1py(x, y)),
+                     lambda x, y: (torch.xlogy(x, y), torch.special.xlog1py(x, y)),
+                     np.array([0.0, 0.0, 0.0, 1.5]), np.array([0.0, 2.0, -1.0, 0.5]))
+
+
+def test_polygamma_refuses_a_negative_order():
+    with pytest.raises(ValueError, match="polygamma: n must be a non-negative int"):
+        ops.polygamma(-1, ag.tensor([1.0]))

@@ -1,0 +1,189 @@
+"""Regression tests for the mismatches with PyTorch that issue 14 lists (found by running
+PyTorch's op_db), each against PyTorch where it is installed and against the expected values
+where it is not."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn.functional as F
+import ops
+from gradrows import torch_parity
+
+X0 = np.array(0.7)                      # a 0-d input
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_ops_along_dim_0_or_minus_1_of_a_0d_tensor(dim):
+    x = ag.tensor(X0, requires_grad=True)
+    zero = np.zeros((), np.int64)
+    assert x.argmax(dim).item() == 0 and x.argmin(dim).item() == 0
+    assert x.max(dim).values.item() == 0.7 and x.min(dim).indices.item() == 0
+    assert x.median(dim).values.item() == 0.7
+    assert x.sort(dim).values.shape == () and x.argsort(dim).item() == 0
+    assert x.topk(1, dim).values.item() == 0.7
+    assert x.transpose(dim, dim).shape == ()
+    outs = [x.cumsum(dim), x.index_select(dim, np.array([0])), x.gather(dim, zero),
+            ops.scatter_add(x, dim, zero, ag.tensor(np.array(2.0)))]
+    assert [o.shape for o in outs] == [()] * 4
+    sum(outs).backward()
+    assert x.grad.item() == 4.0
+    with pytest.raises(IndexError, match="dimension 1 out of range"):
+        x.cumsum(1)
+
+
+def test_sigmoid_family_on_a_0d_tensor():
+    torch = pytest.importorskip("torch")
+    torch_parity(lambda x: (x.sigmoid(), F.silu(x), F.logsigmoid(x), F.mish(x), F.softplus(x),
+                            F.binary_cross_entropy_with_logits(x, x * 0 + 0.3)),
+                 lambda x: (x.sigmoid(), torch.nn.functional.silu(x),
+                            torch.nn.functional.logsigmoid(x), torch.nn.functional.mish(x),
+                            torch.nn.functional.softplus(x),
+                            torch.nn.functional.binary_cross_entropy_with_logits(x, x * 0 + 0.3)),
+                 X0)
+
+
+def test_clamp_with_tensor_bounds_differentiates_them():
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.0, 1.0, 2.0, 3.0], [-1.0, 1.5, 0.5, 2.5]])
+    lo, hi = np.array([1.0, 1.0, 1.0, 1.0]), np.array([[2.0], [0.5]])     # broadcasting bounds
+    torch_parity(lambda x, lo, hi: (x.clamp(lo, hi), x.clamp_min(lo), x.clamp_max(hi)),
+                 lambda x, lo, hi: (x.clamp(lo, hi), x.clamp_min(lo), x.clamp_max(hi)),
+                 x, lo, hi)
+
+
+def test_masked_select_and_cosine_similarity_broadcast():
+    torch = pytest.importorskip("torch")
+    x, y = np.arange(6.0).reshape(2, 3) - 2, np.array([[1.0], [-2.0]])
+    mask = np.array([True, False, True])
+    torch_parity(lambda x, y: (x.masked_select(mask), y.masked_select(mask),
+                               F.cosine_similarity(x, y, dim=1)),
+                 lambda x, y: (x.masked_select(torch.tensor(mask)),
+                               y.masked_select(torch.tensor(mask)),
+                               torch.nn.functional.cosine_similarity(x, y, dim=1)), x, y)
+
+
+def test_poisson_nll_loss_full_differentiates_the_stirling_term():
+    torch = pytest.importorskip("torch")
+    torch_parity(lambda x, t: F.poisson_nll_loss(x, t, full=True),
+                 lambda x, t: torch.nn.functional.poisson_nll_loss(x, t, full=True),
+                 np.array([0.2, -0.5, 1.0]), np.array([0.5, 2.0, 4.5]))
+
+
+def test_std_and_var_take_unbiased_and_correction_none():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    torch_parity(lambda x: (x.std(True), x.var(False), x.std(1, True, True),
+                            x.var(correction=None), x.std(0, unbiased=False)),
+                 lambda x: (x.std(True), x.var(False), x.std(1, True, True),
+                            x.var(correction=None), x.std(0, unbiased=False)), x)
+    with pytest.raises(TypeError, match="var: give either unbiased or correction"):
+        ag.tensor(x).var(unbiased=True, correction=0)
+
+
+def test_narrow_with_a_negative_start():
+    x = ag.tensor(np.arange(5.0))
+    assert x.narrow(0, -2, 2).tolist() == [3.0, 4.0]
+    with pytest.raises(IndexError, match="narrow: start 4 and length 2 out of range"):
+        x.narrow(0, -1, 2)
+
+
+def test_empty_and_degenerate_inputs():
+    torch = pytest.importorskip("torch")
+    a, legacy = np.ones((2, 3)), np.zeros((0,))
+    torch_parity(lambda a: ops.cat([a, legacy], 1), lambda a: torch.cat([a, torch.tensor(legacy)],
+                                                                          1), a)
+    x = np.arange(5.0)
+    torch_parity(lambda x: (x.gather(0, np.zeros((2, 0), np.int64)), x.roll(2)),
+                 lambda x: (x.gather(0, torch.zeros((2, 0), dtype=torch.long)), x.roll(2)), x)
+    empty = np.zeros((0, 3, 3))
+    torch_parity(lambda e: (F.pad(e, (1, 1), mode="reflect"), e.flatten(1),
+                            F.group_norm(e, 3), F.avg_pool1d(e, 2),
+                            F.batch_norm(e, None, None, training=True)),
+                 lambda e: (torch.nn.functional.pad(e, (1, 1), mode="reflect"), e.flatten(1),
+                            torch.nn.functional.group_norm(e, 3),
+                            torch.nn.functional.avg_pool1d(e, 2),
+                            torch.nn.functional.batch_norm(e, None, None, training=True)), empty)
+    assert ag.tensor(empty).logsumexp(0).tolist() == [[-np.inf] * 3] * 3     # as PyTorch's
+    cube = np.arange(18.0).reshape(3, 2, 3)
+    torch_parity(lambda c: ops.einsum("iji->j", c), lambda c: torch.einsum("iji->j", c), cube)
+    assert F.alpha_dropout(ag.ones(2, 3), 1.0, True).tolist() == [[0.0] * 3] * 2
+
+
+def test_nan_and_infinity_follow_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -2.0, 3.0])
+    y = np.array([1.0, np.nan, 0.0, np.nan, -np.inf, 3.0])
+    fs = ["sign", "abs", "relu", "nan_to_num", "rsqrt"]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        torch_parity(lambda a, b: tuple(getattr(a, f)() for f in fs) + (
+                         F.relu6(a), F.hardtanh(a), F.elu(a), F.selu(a), a.maximum(b),
+                         a.minimum(b), F.threshold(a, 0.5, -1.0)),
+                     lambda a, b: tuple(getattr(a, f)() for f in fs) + (
+                         torch.nn.functional.relu6(a), torch.nn.functional.hardtanh(a),
+                         torch.nn.functional.elu(a), torch.nn.functional.selu(a),
+                         a.maximum(b), a.minimum(b),
+                         torch.nn.functional.threshold(a, 0.5, -1.0)), x, y)
+
+
+def test_norm_of_order_0_and_negative_orders():
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.0, 1.0, -2.0], [3.0, 0.5, 1.0]])
+    torch_parity(lambda x: (x.norm(-1, 1), x.norm(-2.5, 1)),
+                 lambda x: (x.norm(-1, 1), x.norm(-2.5, 1)), x[1:])
+    t = ag.tensor(x, requires_grad=True)
+    count = t.norm(0, 1)                # the number of non-zeros: zero gradient
+    count.sum().backward()
+    assert count.tolist() == [2.0, 3.0] and not t.grad.data.any()
+    assert ag.tensor(x).norm(-1, 1).tolist()[0] == 0.0
+
+
+@pytest.mark.parametrize("mode, shape", [("area", (1, 2, 5, 7)), ("bicubic", (1, 2, 5, 7)),
+                                         ("trilinear", (1, 1, 3, 4, 5))])
+def test_interpolate_modes(mode, shape):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal(shape)
+    size = tuple(n + 2 for n in shape[2:]) if mode != "area" else (3, 4)
+    kw = {} if mode == "area" else {"align_corners": False}
+    torch_parity(lambda x: F.interpolate(x, size=size, mode=mode, **kw),
+                 lambda x: torch.nn.functional.interpolate(x, size=size, mode=mode, **kw), x)
+    torch_parity(lambda x: F.interpolate(x, scale_factor=1.7, mode=mode,
+                                         recompute_scale_factor=True),
+                 lambda x: torch.nn.functional.interpolate(x, scale_factor=1.7, mode=mode,
+                                                           recompute_scale_factor=True), x)
+
+
+def test_device_accepts_the_cpu_only():
+    cpu = ag.device("cpu")
+    assert cpu == "cpu" and cpu == ag.device(cpu) and cpu.type == "cpu" and cpu.index is None
+    assert repr(cpu) == "device(type='cpu')" and ag.zeros(2).device == "cpu"
+    x = ag.zeros(2, device="cpu")
+    assert x.to("cpu") is x and x.to(cpu, np.float64).dtype == np.float64
+    assert ag.ones(1, device=None).shape == (1,) and x.new_zeros(3, device=cpu).shape == (3,)
+    for call in (lambda: ag.device("cuda"), lambda: ag.zeros(2, device="cuda:0"),
+                 lambda: x.to("cuda"), lambda: ag.arange(3, device="mps")):
+        with pytest.raises(RuntimeError, match="tapegrad computes on the CPU only"):
+            call()
+
+
+def test_keywords_pytorch_code_passes():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.5, -2.25, 3.0], [0.5, 4.0, -1.0]])
+    torch_parity(
+        lambda x: (x.sum(dtype=np.float64), x.mean(1, dtype=np.float64),
+                   x.softmax(1, dtype=np.float64), x.log_softmax(0, dtype=np.float64),
+                   x.cumsum(1, dtype=np.float64), x.div(0.7, rounding_mode="floor"),
+                   x.div(0.7, rounding_mode="trunc"), x.round(decimals=1),
+                   x.repeat_interleave(2, 0, output_size=4), x.double(memory_format=None)),
+        lambda x: (x.sum(dtype=torch.float64), x.mean(1, dtype=torch.float64),
+                   x.softmax(1, dtype=torch.float64), x.log_softmax(0, dtype=torch.float64),
+                   x.cumsum(1, dtype=torch.float64), x.div(0.7, rounding_mode="floor"),
+                   x.div(0.7, rounding_mode="trunc"), x.round(decimals=1),
+                   x.repeat_interleave(2, 0, output_size=4),
+                   x.double(memory_format=torch.preserve_format)), x)
+    t = ag.tensor(x)
+    assert t.new_zeros(2, dtype=np.int64).dtype == np.int64
+    assert t.new_full((2,), 3, dtype=np.float32).tolist() == [3.0, 3.0]
+    rows, cols = t.nonzero(as_tuple=True)
+    assert rows.tolist() == [0, 0, 0, 1, 1, 1] and cols.tolist() == [0, 1, 2, 0, 1, 2]
+    index = (np.array([0, 0]), np.array([1, 1]))
+    assert t.index_put(index, ag.tensor([1.0, 2.0]), accumulate=True)[0, 1].item() == 0.75
