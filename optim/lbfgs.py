@@ -120,7 +120,7 @@ class LBFGS(Optimizer):
             else:
                 self._remember(state, g - prev_g, d * t, group["history_size"])
                 d = _two_loop(state, g, group["history_size"])
-            prev_g, prev_loss = g.copy(), loss
+            prev_g, prev_loss = g, loss
             t = min(1.0, 1.0 / np.abs(g).sum()) * lr if state["n_iter"] == 1 else lr
             gtd = g.dot(d)                                   # directional derivative
             if gtd > -tol_change:

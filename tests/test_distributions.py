@@ -282,3 +282,19 @@ def test_validation_errors(module):
     _raises(lambda: M.Normal(0.0, 1.0).log_prob(0.5), "The value argument to log_prob must be a "
             "Tensor")
     assert M.Normal(0.0, -1.0, validate_args=False).scale.item() == -1.0
+
+
+def test_second_derivatives_through_log_prob_and_kl():
+    x = RNG.standard_normal((2, 3))
+
+    def mvn(m, a):
+        cov = a @ a.transpose(-1, -2) + 3 * ag.tensor(np.eye(3))
+        return D.MultivariateNormal(m, covariance_matrix=cov, validate_args=False)
+
+    def f(m, a):
+        p = mvn(m, a)
+        return p.log_prob(ag.tensor(x)).sum() + D.kl_divergence(p, mvn(m * 0.5, a * 0.9))
+
+    args = RNG.standard_normal(3), RNG.standard_normal((3, 3))
+    ag.gradcheck(f, *args)
+    ag.gradgradcheck(f, *args)

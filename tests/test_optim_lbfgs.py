@@ -139,6 +139,10 @@ def test_step_bumps_versions_so_stale_graphs_raise():
     opt.step(lambda: _backward((w - 3.0).pow(2).sum(), opt))
     with pytest.raises(RuntimeError, match="modified"):
         stale.backward()
+    opt.zero_grad()
+    fresh = (w * w).sum()                              # recorded after: the new values
+    fresh.backward()
+    np.testing.assert_allclose(w.grad.data, 2 * w.data)
 
 
 def _backward(loss, opt):
