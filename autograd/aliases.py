@@ -13,12 +13,18 @@ import sys
 PREFIXES = {"autograd.nn": "nn", "autograd.optim": "optim", "autograd.autograd": "autograd"}
 
 
+def remap(name, prefixes):
+    """The dotted `name` with its first matching prefix (a key of `prefixes`, tried in order)
+    replaced by that prefix's value; None if no prefix matches."""
+    for prefix, target in prefixes.items():
+        if name == prefix or name.startswith(prefix + "."):
+            return target + name[len(prefix):]
+    return None
+
+
 def real_name(name):
     """The module that the alias `name` stands for, or None."""
-    for alias, real in PREFIXES.items():
-        if name == alias or name.startswith(alias + "."):
-            return real + name[len(alias):]
-    return None
+    return remap(name, PREFIXES)
 
 
 class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

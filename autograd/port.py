@@ -13,15 +13,14 @@ import ast
 import importlib
 import sys
 
-TOP = {"torch.nn": "nn", "torch.optim": "optim", "torch": "autograd"}
+from .aliases import remap
+
+TOP = {"torch.nn": "nn", "torch.optim": "optim", "torch": "autograd"}    # first match wins
 
 
 def module_path(name):
     """The tapegrad module for the module path `name`, or None if it is not torch's."""
-    for prefix, target in TOP.items():
-        if name == prefix or name.startswith(prefix + "."):
-            return target + name[len(prefix):]
-    return None
+    return remap(name, TOP)
 
 
 def _import_text(node):
