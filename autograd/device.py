@@ -47,3 +47,9 @@ def check_device(value, op):
     except (RuntimeError, ValueError):
         raise RuntimeError(f"{op}: tapegrad computes on the CPU only; got device={value!r} "
                            "(use 'cpu', None or autograd.device('cpu'))") from None
+
+
+def is_device(value):
+    """Whether a `to()` argument names a device (rather than a dtype such as "float32")."""
+    return isinstance(value, device) or isinstance(value, str) and value.partition(":")[0] in (
+        "cpu", "cuda", "mps", "xpu", "meta", "xla", "hip", "mtia", "privateuseone")

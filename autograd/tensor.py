@@ -7,7 +7,7 @@ import numpy as np
 import ops
 from . import backprop, engine, hooks, numpy_protocol, sparse
 from .grad_mode import is_grad_enabled, set_grad_enabled
-from .device import check_device, device as device_type
+from .device import check_device, is_device
 from .tensor_methods import TensorMethods
 
 
@@ -31,12 +31,6 @@ def _check_grad_dtype(dtype):
     if dtype.kind not in "fc":
         raise RuntimeError(f"only Tensors of floating point dtype can require gradients; "
                            f"got dtype {dtype}")
-
-
-def _is_device(value):
-    """Whether a `to()` argument names a device (rather than a dtype such as "float32")."""
-    return isinstance(value, device_type) or value.partition(":")[0] in (
-        "cpu", "cuda", "mps", "xpu", "meta", "xla", "hip", "mtia", "privateuseone")
 
 
 def _plain(x):
@@ -234,7 +228,7 @@ class Tensor(TensorMethods):
                 dtype = a.dtype
             elif isinstance(a, bool):
                 flags.append(a)
-            elif isinstance(a, (str, device_type)) and _is_device(a):
+            elif is_device(a):
                 device = a
             else:
                 dtype = a

@@ -12,6 +12,7 @@ import numpy as np
 
 from autograd.engine import bump_version
 from autograd.hooks import RemovableHandle
+from autograd.device import check_device, is_device
 from autograd.tensor import Tensor
 from .parameter import Parameter
 
@@ -41,8 +42,12 @@ def _shape_of(value):
 
 def _as_dtype(arg):
     """A NumPy dtype from a dtype-like (np.float64, "float64", torch.float64), or None for
-    a device ("cpu"), which is accepted and ignored."""
-    if arg is None or (isinstance(arg, str) and arg.split(":")[0] == "cpu"):
+    the CPU device ("cpu", autograd.device("cpu")), which is accepted and ignored; any other
+    device raises."""
+    if arg is None:
+        return None
+    if is_device(arg):
+        check_device(arg, "to")
         return None
     if isinstance(arg, (type, np.dtype)):
         return np.dtype(arg)

@@ -80,10 +80,10 @@ def _weights(name, path):
     if name == "classifier":
         model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 3))
     else:
-        spec = importlib.util.spec_from_file_location("ported_lstm", path.parent / "ported.py")
+        spec = importlib.util.spec_from_file_location("ported_" + name, path.parent / "ported.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        model = module.Predictor()
+        model = module.Predictor() if name == "lstm_regression" else module.GaussianHead()
     np.savez(path, **{k: v.data for k, v in model.state_dict().items()})
 
 
@@ -95,7 +95,8 @@ def _losses(cmd, cwd):
 
 
 @pytest.mark.parametrize("name, args, rtol", [("classifier", ["w.npz", "ck.npz"], 1e-4),
-                                              ("lstm_regression", ["w.npz"], 2e-3)])
+                                              ("lstm_regression", ["w.npz"], 2e-3),
+                                              ("probabilistic", ["w.npz"], 1e-4)])
 def test_a_pytorch_program_runs_after_the_rewrite(tmp_path, name, args, rtol):
     original = os.path.join(PROGRAMS, f"{name}.py")
     with open(original) as f:
