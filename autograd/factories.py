@@ -71,7 +71,20 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     check_device(device, "linspace")
-    return _leaf(np.linspace(start, end, steps), dtype, requires_grad)
+    return _leaf(np.linspace(_plain(start), _plain(end), steps), dtype, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    check_device(device, "logspace")
+    return _leaf(np.float64(base) ** np.linspace(_plain(start), _plain(end), steps), dtype,
+                 requires_grad)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding s (float32 by default)."""
+    check_device(device, "scalar_tensor")
+    return _leaf(np.array(s, np.float64), dtype, requires_grad)
 
 
 def _like(x, dtype):

@@ -40,12 +40,12 @@ from .special import (rsqrt, tan, asin, acos, atan, sinh, cosh, asinh, acosh, at
                       float_power, logit, heaviside, lerp, addcmul, addcdiv, rsub, fmax, fmin,
                       stepped)
 from .scan import (prod, cumprod, logcumsumexp, cummax, cummin, nansum, nanmean,
-                   count_nonzero, aminmax, var_mean, std_mean, dist, diff)
+                   count_nonzero, aminmax, var_mean, std_mean, dist, diff, renorm, gradient)
 from .arrange import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack,
                       column_stack, tensor_split, hsplit, vsplit, dsplit, select, diagonal,
                       diag_embed, diagflat, rot90, fliplr, flipud, broadcast_tensors, meshgrid,
                       block_diag, cartesian_prod, kron, take, take_along_dim, unfold, trace,
-                      sum_to_size)
+                      sum_to_size, combinations)
 from .statistics import (kthvalue, nanmedian, mode, quantile, nanquantile, msort, cov,
                          corrcoef, trapezoid, cumulative_trapezoid, histc, searchsorted,
                          bucketize, isin, unique, unique_consecutive, argwhere)
@@ -54,4 +54,7 @@ from .products import (mv, addmm, addmv, addr, baddbmm, addbmm, vdot, inner, ten
 from .decompositions import (inv, det, slogdet, logdet, solve, cholesky, eigh, eigvalsh, svd,
                              linalg_svd, svdvals, pinv, matrix_rank, matrix_norm)
 from .writes import (index_add, index_copy, index_fill, scatter, scatter_reduce,
-                      masked_scatter, select_scatter, slice_scatter, diagonal_scatter)
+                      masked_scatter, select_scatter, slice_scatter, diagonal_scatter, put,
+                      index_reduce)
+from .solvers import (solve_triangular, triangular_solve, cholesky_inverse, cholesky_solve,
+                      lstsq, tensorinv, tensorsolve, cond, pinverse, qr, vander)

@@ -51,6 +51,11 @@ def transpose(x, dim0, dim1):
 swapaxes = transpose
 
 
+def mT(x):
+    """The last two axes swapped (Tensor.mT): the transpose of each matrix of a batch."""
+    return transpose(x, -1, -2)
+
+
 @primitive(save=(), static=("shape",))
 def broadcast_to(x, shape):
     """A read-only broadcast view of `x` with `shape`."""

@@ -40,6 +40,8 @@ GRAD_ROWS = [
     Row("svd", lambda a: (lambda r: (r.U.abs().sum(-1), r.Vh.abs().sum(-2)))(
         ops.linalg_svd(a, False)), [(3, 4)], id="vectors"),
     Row("pinv", lambda a: ops.pinv(a), [(4, 3)]),
+    Row("qr", lambda a: ops.qr(a), [(2, 4, 3)]),
+    Row("qr", lambda a: ops.qr(a), [(3, 5)], id="wide"),
 ]
 
 
@@ -70,6 +72,16 @@ def test_decompositions_match_pytorch(torch):
                             ag.linalg.norm(m, 2), ag.linalg.vector_norm(m, 3)),
                  lambda m: (torch.linalg.pinv(m), torch.linalg.matrix_norm(m, "nuc"),
                             torch.linalg.norm(m, 2), torch.linalg.vector_norm(m, 3)), M)
+
+
+def test_solvers_match_pytorch(torch):
+    b = np.random.default_rng(3).standard_normal((4, 2))
+    torch_parity(lambda a, b: (*ops.qr(a), ag.linalg.solve_triangular(a, b, upper=True),
+                               ops.cholesky_solve(b, a.tril() + 3 * np.eye(4)),
+                               ag.linalg.lstsq(a, b).solution, ag.linalg.cond(a)),
+                 lambda a, b: (*torch.linalg.qr(a), torch.linalg.solve_triangular(
+                     a, b, upper=True), torch.cholesky_solve(b, a.tril() + 3 * torch.eye(4)),
+                     torch.linalg.lstsq(a, b).solution, torch.linalg.cond(a)), A[0], b)
 
 
 def test_bad_input_names_the_op():

@@ -53,7 +53,10 @@ ALIASES = {
     "meshgrid": lambda *ts, **kw: ops.meshgrid(*ts, **kw),
     "index_put": lambda x, *a, **kw: x.index_put(*a, **kw),
     "trapz": "trapezoid",
+    "constant_pad_nd": lambda x, pad, value=0: F.pad(x, pad, value=value),
+    "H": lambda x: x.H, "mH": lambda x: x.mH,
     "linalg.pinv.singular": lambda a, b: ag.linalg.pinv(a @ b.mT),
+    "linalg.lstsq.grad_oriented": lambda a, b, driver: ag.linalg.lstsq(a, b, driver=driver)[:2],
 }
 # PyTorch's *_copy ops are its view ops returning a copy: the same values here.
 ALIASES.update({f"{name}_copy": name for name in (
