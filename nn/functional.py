@@ -37,6 +37,8 @@ from ops.margin import (cosine_embedding_loss, gaussian_nll_loss, hinge_embeddin
 from ops.normalization import (batch_norm, group_norm, instance_norm, layer_norm, rms_norm,
                                local_response_norm)
 from ops.patches import fold, unfold
+from ops.volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+                            conv_transpose3d, max_pool3d)
 from ops.pool import lp_pool1d, lp_pool2d
 from ops.resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                           affine_grid, grid_sample)
@@ -61,7 +63,8 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "triplet_margin_with_distance_loss", "multi_margin_loss", "multilabel_margin_loss",
            "rms_norm", "local_response_norm", "fold", "unfold", "lp_pool1d", "lp_pool2d",
            "channel_shuffle", "affine_grid", "grid_sample", "bilinear", "upsample",
-           "upsample_nearest", "upsample_bilinear"]
+           "upsample_nearest", "upsample_bilinear", "conv3d", "conv_transpose3d", "max_pool3d",
+           "avg_pool3d", "adaptive_max_pool3d", "adaptive_avg_pool3d"]
 
 
 def relu(input, inplace=False):

@@ -31,6 +31,8 @@ from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,
                    lp_pool2d)
 from .patches import fold
+from .volumetric import (conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_max_pool3d,
+                         adaptive_avg_pool3d)
 from .recurrent import recurrence
 from .resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                        affine_grid, grid_sample)
