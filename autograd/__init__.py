@@ -3,7 +3,7 @@ gradcheck."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
 from .factories import (zeros, ones, empty, full, eye, arange, linspace, logspace,
-                        scalar_tensor, zeros_like, ones_like, full_like, rand, randn, randint,
+                        scalar_tensor, tril_indices, triu_indices, zeros_like, ones_like, full_like, rand, randn, randint,
                         rand_like, randn_like)
 from .engine import primitive, PRIMITIVES
 from .backprop import grad
@@ -13,4 +13,4 @@ from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed
 from .device import device
-from . import distributed, functional, linalg, utils
+from . import distributed, fft, functional, linalg, utils

@@ -81,6 +81,19 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
                  requires_grad)
 
 
+def tril_indices(row, col, offset=0, dtype=np.int64, device=None):
+    """The (2, count) row and column indices of the lower triangle of a row x col matrix
+    (the diagonal `offset` and below), row by row."""
+    check_device(device, "tril_indices")
+    return Tensor(np.stack(np.tril_indices(row, offset, col)), dtype=dtype)
+
+
+def triu_indices(row, col, offset=0, dtype=np.int64, device=None):
+    """As tril_indices, for the upper triangle (the diagonal `offset` and above)."""
+    check_device(device, "triu_indices")
+    return Tensor(np.stack(np.triu_indices(row, offset, col)), dtype=dtype)
+
+
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
     """A 0-d tensor holding s (float32 by default)."""
     check_device(device, "scalar_tensor")

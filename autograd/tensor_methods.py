@@ -284,6 +284,7 @@ class TensorMethods:
         return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
     def msort(self): return ops.msort(self)
     def argwhere(self): return ops.argwhere(self)
+    def bincount(self, weights=None, minlength=0): return ops.bincount(self, weights, minlength)
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return ops.unique(self, sorted, return_inverse, return_counts, dim)
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):

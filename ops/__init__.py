@@ -31,6 +31,7 @@ from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,
                    lp_pool2d)
 from .patches import fold
+from .ctc import ctc_loss
 from .volumetric import (conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_max_pool3d,
                          adaptive_avg_pool3d)
 from .recurrent import recurrence
@@ -50,7 +51,7 @@ from .arrange import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack
                       sum_to_size, combinations)
 from .statistics import (kthvalue, nanmedian, mode, quantile, nanquantile, msort, cov,
                          corrcoef, trapezoid, cumulative_trapezoid, histc, searchsorted,
-                         bucketize, isin, unique, unique_consecutive, argwhere)
+                         bucketize, isin, unique, unique_consecutive, bincount, argwhere)
 from .products import (mv, addmm, addmv, addr, baddbmm, addbmm, vdot, inner, tensordot, cross,
                        vecdot, multi_dot, matrix_power, cdist)
 from .decompositions import (inv, det, slogdet, logdet, solve, cholesky, eigh, eigvalsh, svd,

@@ -200,6 +200,12 @@ def _unnormalize(coord, n, align_corners):
     return (coord + 1) / 2 * (n - 1) if align_corners else ((coord + 1) * n - 1) / 2
 
 
+def _clip(coord, top):
+    """coord clipped to [0, top], its gradient 0 at the bounds too (PyTorch's for border)."""
+    a = plain(coord)
+    return ew.where(a <= 0, 0.0, ew.where(a >= top, float(top), coord))
+
+
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
     """Sample input (N, C, H, W) at grid (N, Ho, Wo, 2) (x then y, in [-1, 1]): mode
     "bilinear" or "nearest", padding_mode "zeros" (outside reads 0) or "border" (clamped).
@@ -215,7 +221,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     ix_, iy = (_unnormalize(grid[..., 0], w, align_corners),
                _unnormalize(grid[..., 1], h, align_corners))
     if padding_mode == "border":
-        ix_, iy = ew.clamp(ix_, 0, w - 1), ew.clamp(iy, 0, h - 1)
+        ix_, iy = _clip(ix_, w - 1), _clip(iy, h - 1)
     batch = np.arange(n)[:, None, None]
 
     def read(yy, xx):                   # input at integer positions, (N, Ho, Wo, C); 0 outside

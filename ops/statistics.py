@@ -253,5 +253,15 @@ def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
     return out[0] if len(out) == 1 else out
 
 
+def bincount(x, weights=None, minlength=0):
+    """How often each non-negative int appears in the 1-D x (summing weights if given)."""
+    a = np.asarray(plain(x))
+    if a.ndim != 1 or a.dtype.kind not in "iu" or (a.size and a.min() < 0):
+        raise ValueError(f"bincount: expects a 1-D tensor of non-negative ints, got shape "
+                         f"{a.shape} and dtype {a.dtype}")
+    w = None if weights is None else np.asarray(plain(weights))
+    return like(x, np.bincount(a, w, minlength))
+
+
 def argwhere(x):
     return like(x, np.argwhere(plain(x)))

@@ -101,8 +101,9 @@ def _resolve(info):
         return getattr(F, name[len("nn.functional."):], None)
     if name.startswith("special."):                     # torch.special.X is torch.X here
         name = name[len("special."):]
-    if name.startswith("linalg."):
-        return getattr(ag.linalg, name[len("linalg."):], None)
+    if name.startswith(("linalg.", "fft.")):
+        space, _, function = name.partition(".")
+        return getattr(getattr(ag, space), function, None)
     if "." in name:
         return None
     if callable(getattr(ag, name, None)):                  # autograd plays torch
