@@ -232,22 +232,13 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class RMSNorm(Module):
+class RMSNorm(LayerNorm):
     """Root-mean-square normalisation over the trailing dims `normalized_shape`, with an
-    elementwise weight of that shape (ones); eps None is the dtype's machine epsilon."""
+    elementwise weight of that shape (ones) and no bias; eps None is the dtype's machine
+    epsilon."""
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=None):
-        super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
-        self.register_parameter("weight", empty_parameter(self.normalized_shape, dtype)
-                                if elementwise_affine else None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        _ones_and_zeros(self.weight, None)
+        super().__init__(normalized_shape, eps, elementwise_affine, bias=False, dtype=dtype)
 
     def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)

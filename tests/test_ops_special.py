@@ -59,10 +59,9 @@ def test_special_functions_match_pytorch_at_poles_and_edges():
     for name in ("digamma", "lgamma"):
         np.testing.assert_allclose(getattr(kernels, name)(x),
                                    getattr(torch, name)(torch.tensor(x)).numpy(), rtol=1e-12)
-    for n in (1, 2, 3):                 # at the poles ours is inf, PyTorch's 6.6e32 for n = 1
+    for n in (1, 2, 3):                 # away from the poles (tests/test_numerics.py)
         ours, theirs = kernels.polygamma(n, x[3:]), torch.polygamma(n, torch.tensor(x[3:]))
         np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-8)
-        assert np.isinf(kernels.polygamma(n, np.array([0.0, -1.0]))[0])
     y = np.array([-1.0, -0.999999, -0.3, 0.0, 0.7, 1.0, 1.5])
     np.testing.assert_allclose(kernels.erfinv(y), torch.erfinv(torch.tensor(y)).numpy(),
                                rtol=1e-9, atol=1e-12)

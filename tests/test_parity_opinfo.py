@@ -85,7 +85,8 @@ def _random_sample(sample):
 KINK = "the input is 0 (subgradient chosen at the kink)"
 TIE = "the input value is tied with another (the gradient is split between ties)"
 DOCUMENTED = {"sqrt": KINK, "pow": KINK, "max": TIE, "min": TIE, "median": TIE,
-              "nanmedian": TIE}
+              "nanmedian": TIE, "nn.functional.max_pool3d": TIE,
+              "nn.functional.adaptive_max_pool3d": TIE}
 
 
 def _resolve(info):
