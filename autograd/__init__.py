@@ -3,8 +3,8 @@ gradcheck."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
 from .factories import (zeros, ones, empty, full, eye, arange, linspace, logspace,
-                        scalar_tensor, tril_indices, triu_indices, zeros_like, ones_like, full_like, rand, randn, randint,
-                        rand_like, randn_like)
+                        scalar_tensor, tril_indices, triu_indices, zeros_like, ones_like,
+                        full_like, rand, randn, randint, rand_like, randn_like)
 from .engine import primitive, PRIMITIVES
 from .backprop import grad
 from .gradcheck import gradcheck, gradgradcheck, GradcheckError
