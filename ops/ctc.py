@@ -72,10 +72,11 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     # PyTorch's gradient for log_probs is the true one plus exp(log_probs) on each sample's
     # frames: the gradient for the logits when log_probs = log_softmax(logits), which gives
     # the same result after log_softmax's VJP (the added term sums to 0 through it). Follow
-    # it: a term worth 0 whose gradient is exp(log_probs) there.
+    # it: exp(lp) - exp(lp) is worth 0 with one side held constant, and its gradient, exp(lp),
+    # is differentiated in turn (so that through log_softmax it vanishes to every order).
     frames = (np.arange(steps)[:, None] < in_len[None, :])[..., None]       # (T, N, 1)
-    weight = np.exp(np.asarray(plain(lp))) * frames
-    zero = reduce.sum((lp - stepped(lp, plain(lp))) * weight, (0, 2))
+    probs = ew.exp(lp)
+    zero = reduce.sum((probs - stepped(probs, plain(probs))) * frames, (0, 2))
     loss = zero - end
     impossible = plain(loss) > -_NEG / 2
     loss = ew.where(impossible, 0.0 if zero_infinity else np.inf, loss)

@@ -201,7 +201,7 @@ def _svd(a, m, n):
         if m > k:                       # (I - U U^T) gU S^-1 V^T
             ga = ga + (gu - u @ utgu) * sh.unsqueeze(s_inv, -2) @ vh
         if n > k:                       # U S^-1 gV^T (I - V V^T)
-            ga = ga + u @ (sh.unsqueeze(s_inv, -1) * (sh.mT(gv) - sh.mT(gv @ sh.mT(v) @ v)))
+            ga = ga + u @ (sh.unsqueeze(s_inv, -1) * (sh.mT(gv) - sh.mT(gv) @ v @ sh.mT(v)))
         return ga
     flat = [u.reshape(lead + (m * k,)), s, vh.reshape(lead + (k * n,))]
     return np.concatenate(flat, -1), (vjp,)

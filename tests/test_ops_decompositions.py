@@ -5,7 +5,7 @@ import pytest
 
 import autograd as ag
 import ops
-from gradrows import Row, torch_parity
+from gradrows import Row, check, torch_parity
 
 
 def _well_conditioned(xs):
@@ -43,6 +43,11 @@ GRAD_ROWS = [
     Row("qr", lambda a: ops.qr(a), [(2, 4, 3)]),
     Row("qr", lambda a: ops.qr(a), [(3, 5)], id="wide"),
 ]
+
+
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=str)
+def test_gradients(row):
+    check(row)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 import autograd as ag
 import ops
 from ops import _special_kernels as kernels
-from gradrows import Row, positive, torch_parity
+from gradrows import Row, check, positive, torch_parity
 
 
 def _unit(xs):
@@ -44,6 +44,11 @@ GRAD_ROWS = [
     Row("fmod", lambda a, b: ops.fmod(a, b), [(3, 4), (4,)],
         domain=lambda xs: [xs[0] * 3 + 0.05, positive(xs[1:])[0] + 1.01]),
 ]
+
+
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=str)
+def test_gradients(row):
+    check(row)
 
 
 @pytest.mark.parametrize("name", ["lgamma", "erfc"])
