@@ -140,6 +140,7 @@ class TensorMethods:
     def erf(self): return ops.erf(self)
     def erfc(self): return ops.erfc(self)
     def erfinv(self): return ops.erfinv(self)
+    def erfcx(self): return ops.erfcx(self)
     def log2(self): return ops.log2(self)
     def log10(self): return ops.log10(self)
     def exp2(self): return ops.exp2(self)

@@ -38,6 +38,7 @@ GRAD_ROWS = [
     Row("polygamma", lambda x: ops.polygamma(2, x), S, domain=positive),
     Row("polygamma", lambda x: ops.polygamma(0, x), S, domain=positive, id="n-0"),
     Row("erfc", lambda x: x.erfc(), S),
+    Row("erfcx", lambda x: x.erfcx(), S),
     Row("erfinv", lambda x: x.erfinv(), S, domain=_unit),
     Row("xlogy", lambda a, b: ops.xlogy(a, b), [(3, 4), (4,)], domain=positive),
     Row("xlog1py", lambda a, b: ops.xlog1py(a, b), [(3, 4), (4,)], domain=positive),
