@@ -8,7 +8,7 @@ from ops.decompositions import (cholesky, det, eigh, eigvalsh, inv, matrix_norm,
                                 matrix_rank, pinv, slogdet, solve, svdvals)
 from ops.products import matrix_power, multi_dot, vecdot  # noqa: F401
 from ops.solvers import (cholesky_ex, cond, inv_ex, lstsq, qr, solve_ex,  # noqa: F401
-                         solve_triangular, tensorinv, tensorsolve, vander)
+                         solve_triangular, tensorinv, tensorsolve, vander, matrix_exp)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

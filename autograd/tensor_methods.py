@@ -285,6 +285,12 @@ class TensorMethods:
         return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
     def msort(self): return ops.msort(self)
     def argwhere(self): return ops.argwhere(self)
+    def nonzero_static(self, *, size, fill_value=-1):
+        """nonzero's indices, cut or padded with fill_value rows to `size` rows."""
+        where = np.argwhere(np.asarray(self))[:size]
+        pad = np.full((size - len(where), self.ndim), fill_value, np.int64)
+        return _data(np.concatenate([where, pad]).astype(np.int64))
+    def matrix_exp(self): return ops.matrix_exp(self)
     def bincount(self, weights=None, minlength=0): return ops.bincount(self, weights, minlength)
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return ops.unique(self, sorted, return_inverse, return_counts, dim)

@@ -40,7 +40,7 @@ from ops.ctc import ctc_loss
 from ops.patches import fold, unfold
 from ops.volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
                             conv_transpose3d, max_pool3d)
-from ops.pool import lp_pool1d, lp_pool2d
+from ops.pool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d
 from ops.resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                           affine_grid, grid_sample)
 from ops.sparse import bilinear
@@ -66,7 +66,7 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "channel_shuffle", "affine_grid", "grid_sample", "bilinear", "upsample",
            "upsample_nearest", "upsample_bilinear", "conv3d", "conv_transpose3d", "max_pool3d",
            "avg_pool3d", "adaptive_max_pool3d", "adaptive_avg_pool3d", "gumbel_softmax",
-           "ctc_loss"]
+           "ctc_loss", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def relu(input, inplace=False):

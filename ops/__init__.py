@@ -29,7 +29,7 @@ from .bags import embedding_bag
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,
-                   lp_pool2d)
+                   lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d)
 from .patches import fold
 from .ctc import ctc_loss
 from .volumetric import (conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_max_pool3d,
@@ -61,4 +61,4 @@ from .writes import (index_add, index_copy, index_fill, scatter, scatter_reduce,
                       masked_scatter, select_scatter, slice_scatter, diagonal_scatter, put,
                       index_reduce)
 from .solvers import (solve_triangular, triangular_solve, cholesky_inverse, cholesky_solve,
-                      lstsq, tensorinv, tensorsolve, cond, pinverse, qr, vander)
+                      lstsq, tensorinv, tensorsolve, cond, pinverse, qr, vander, matrix_exp)

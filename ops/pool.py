@@ -14,6 +14,7 @@ import numpy as np
 
 from autograd.extend import primitive, plain, like
 from . import elementwise as ew
+from . import index as ix
 from . import linalg, reduce
 from . import shape as sh
 from ._kernels import gather_planes, max_pool, scatter_planes
@@ -265,3 +266,42 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _max_unpool(op, nd, x, indices, kernel_size, stride, padding, output_size):
+    """Zeros of the output size with each value of x written at its flat index within its
+    (N, C) plane: the inverse of max pooling with return_indices."""
+    shape = np.shape(x)
+    size = shape[len(shape) - nd:]
+    k = int_tuple(op, "kernel_size", kernel_size, nd, 1, shape)
+    s = k if stride is None else int_tuple(op, "stride", stride, nd, 1, shape)
+    p = int_tuple(op, "padding", padding, nd, 0, shape)
+    if output_size is None:
+        out = tuple((n - 1) * ss - 2 * pp + kk for n, ss, pp, kk in zip(size, s, p, k))
+    else:
+        out = tuple(output_size)[-nd:]
+    lead = shape[:len(shape) - nd]
+    planes = int(np.prod(lead))
+    index = np.asarray(plain(indices)).reshape(planes, -1)
+    if index.size and (index.min() < 0 or index.max() >= np.prod(out)):
+        raise IndexError(f"{op}: indices must lie in [0, {int(np.prod(out))}) for output size "
+                         f"{out}, got {index.min()} to {index.max()}")
+    zeros = np.zeros((planes, int(np.prod(out))), np.asarray(plain(x)).dtype)
+    y = ix.index_put(zeros, sh.reshape(x, (planes, -1)),
+                     index=(np.arange(planes)[:, None], index))
+    return sh.reshape(y, lead + out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
+                       output_size)

@@ -50,6 +50,9 @@ GRAD_ROWS = [
                                           np.array([5]), np.array([2])), [(5, 1, 3)],
         id="ctc_loss"),
     Row("sqrt", lambda a, b: ops.cdist(a, b), [(3, 4), (2, 4)], id="cdist"),
+    Row("solve", lambda a: ops.matrix_exp(a * 3), [(2, 3, 3)], id="matrix_exp"),
+    Row("index_put", lambda x: F.max_unpool2d(x, np.array([[[[0, 3], [9, 10]]]]), 2),
+        [(1, 1, 2, 2)], id="max_unpool2d"),
 ]
 
 

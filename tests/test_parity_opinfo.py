@@ -36,7 +36,7 @@ pytest.importorskip("expecttest")   # common_methods_invocations imports it
 
 TOL = 1e-7
 SAMPLES_PER_OP = 8                  # keeps the whole run under a minute on 2 cores
-MAPPED_FLOOR = 500                  # raise these as coverage grows; never lower them
+MAPPED_FLOOR = 510                  # raise these as coverage grows; never lower them
 AGREED_FLOOR = 0.99
 
 # OpInfos whose op is not PyTorch's function of the sample's (input, *args) (op_db wraps
@@ -73,7 +73,8 @@ RANDOM = {"empty", "empty_like", "new_empty", "new_empty_strided", "empty_stride
           "nn.functional.feature_alpha_dropout", "nn.functional.rrelu", "bernoulli",
           "multinomial", "normal", "randn", "randn_like", "rand_like", "randint",
           "randint_like", "uniform", "cauchy", "exponential", "geometric", "log_normal",
-          "native_dropout_backward"}
+          "native_dropout_backward", "nn.functional.fractional_max_pool2d",
+          "nn.functional.fractional_max_pool3d"}
 
 
 
