@@ -2,7 +2,8 @@
 gradcheck."""
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
-from .factories import (zeros, ones, empty, full, eye, arange, linspace, zeros_like, ones_like,
+from .factories import (zeros, ones, empty, full, eye, arange, linspace, logspace,
+                        scalar_tensor, tril_indices, triu_indices, zeros_like, ones_like,
                         full_like, rand, randn, randint, rand_like, randn_like)
 from .engine import primitive, PRIMITIVES
 from .backprop import grad
@@ -12,8 +13,8 @@ from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed, Generator
 from .device import device
-from . import (accelerator, backends, cuda, distributed, distributions, functional, linalg,
-               sparse, utils)
+from . import (accelerator, backends, cuda, distributed, distributions, fft, functional,
+               linalg, signal, sparse, utils)
 from .sparse import sparse_coo_tensor
 import sys
 

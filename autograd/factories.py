@@ -71,7 +71,33 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     check_device(device, "linspace")
-    return _leaf(np.linspace(start, end, steps), dtype, requires_grad)
+    return _leaf(np.linspace(_plain(start), _plain(end), steps), dtype, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps)."""
+    check_device(device, "logspace")
+    return _leaf(np.float64(base) ** np.linspace(_plain(start), _plain(end), steps), dtype,
+                 requires_grad)
+
+
+def tril_indices(row, col, offset=0, dtype=np.int64, device=None):
+    """The (2, count) row and column indices of the lower triangle of a row x col matrix
+    (the diagonal `offset` and below), row by row."""
+    check_device(device, "tril_indices")
+    return Tensor(np.stack(np.tril_indices(row, offset, col)), dtype=dtype)
+
+
+def triu_indices(row, col, offset=0, dtype=np.int64, device=None):
+    """As tril_indices, for the upper triangle (the diagonal `offset` and above)."""
+    check_device(device, "triu_indices")
+    return Tensor(np.stack(np.triu_indices(row, offset, col)), dtype=dtype)
+
+
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding s (float32 by default)."""
+    check_device(device, "scalar_tensor")
+    return _leaf(np.array(s, np.float64), dtype, requires_grad)
 
 
 def _like(x, dtype):

@@ -8,6 +8,8 @@ from ops.decompositions import (det, eigh, eigvalsh, inv, matrix_norm, matrix_ra
                                 pinv, slogdet, solve, svdvals)
 from ops.triangular import cholesky, solve_triangular  # noqa: F401
 from ops.products import matrix_power, multi_dot, vecdot  # noqa: F401
+from ops.solvers import (cholesky_ex, cond, inv_ex, lstsq, qr, solve_ex,  # noqa: F401
+                         tensorinv, tensorsolve, vander, matrix_exp)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):

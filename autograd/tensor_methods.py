@@ -140,6 +140,7 @@ class TensorMethods:
     def erf(self): return ops.erf(self)
     def erfc(self): return ops.erfc(self)
     def erfinv(self): return ops.erfinv(self)
+    def erfcx(self): return ops.erfcx(self)
     def log2(self): return ops.log2(self)
     def log10(self): return ops.log10(self)
     def exp2(self): return ops.exp2(self)
@@ -165,6 +166,21 @@ class TensorMethods:
     def fmin(self, other): return ops.fmin(self, other)
     def true_divide(self, other): return ops.div(self, other)
     def positive(self): return self
+    # real tensors are their own conjugates: conj and friends return them unchanged
+    def conj(self): return self if self.dtype.kind != "c" else _data(np.conj(self.data))
+    conj_physical = resolve_conj = conj
+    def resolve_neg(self): return self
+    def real(self): return self if self.dtype.kind != "c" else _data(self.data.real)
+    def angle(self):
+        """0 for x >= 0, pi for x < 0 (NaN stays NaN): constant, zero gradient."""
+        return ops.stepped(self, np.where(np.isnan(self.data), self.data,
+                                          np.where(self.data < 0, np.pi, 0.0)))
+    def ldexp(self, other): return self * 2.0 ** other
+    def frexp(self):
+        """(mantissa, exponent): self = mantissa 2^exponent; the mantissa's gradient is
+        2^-exponent."""
+        exponent = np.frexp(np.asarray(self))[1]
+        return self * 2.0 ** -exponent.astype(self.dtype), _data(exponent.astype(np.int32))
     def sgn(self): return ops.sign(self)
     def signbit(self): return _data(np.signbit(np.asarray(self)))
     def isposinf(self): return _data(np.isposinf(np.asarray(self)))
@@ -269,6 +285,13 @@ class TensorMethods:
         return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
     def msort(self): return ops.msort(self)
     def argwhere(self): return ops.argwhere(self)
+    def nonzero_static(self, *, size, fill_value=-1):
+        """nonzero's indices, cut or padded with fill_value rows to `size` rows."""
+        where = np.argwhere(np.asarray(self))[:size]
+        pad = np.full((size - len(where), self.ndim), fill_value, np.int64)
+        return _data(np.concatenate([where, pad]).astype(np.int64))
+    def matrix_exp(self): return ops.matrix_exp(self)
+    def bincount(self, weights=None, minlength=0): return ops.bincount(self, weights, minlength)
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return ops.unique(self, sorted, return_inverse, return_counts, dim)
     def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
@@ -360,6 +383,18 @@ class TensorMethods:
         n, i = self.shape[0] + abs(diagonal), np.arange(self.shape[0])
         return ops.index_put_add(self, shape=(n, n), index=(i + rows, i + cols))
     def trace(self): return ops.trace(self)
+    H = property(lambda self: self.conj().t())
+    mH = property(lambda self: self.conj().mT)
+    def renorm(self, p, dim, maxnorm): return ops.renorm(self, p, dim, maxnorm)
+    def put(self, index, source, accumulate=False):
+        return ops.put(self, index, source, accumulate)
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        return ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        counts, edges = np.histogram(np.asarray(self), bins, range,
+                                     weights=None if weight is None else np.asarray(weight),
+                                     density=density)
+        return _data(counts.astype(self.dtype)), _data(edges.astype(self.dtype))
     def diagonal(self, offset=0, dim1=0, dim2=1): return ops.diagonal(self, offset, dim1, dim2)
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return ops.diag_embed(self, offset, dim1, dim2)

@@ -16,7 +16,7 @@ from .loss import (CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELos
                    MarginRankingLoss, CosineEmbeddingLoss, HingeEmbeddingLoss, TripletMarginLoss,
                    SoftMarginLoss, MultiLabelSoftMarginLoss, GaussianNLLLoss, PoissonNLLLoss)
 from .normalization import (BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d, LayerNorm,
-                            GroupNorm, SyncBatchNorm)
+                            GroupNorm, SyncBatchNorm, RMSNorm)
 from .dropout import Dropout, Dropout1d, Dropout2d, AlphaDropout
 from .upsampling import (Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
                          PixelUnshuffle)

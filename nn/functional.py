@@ -36,8 +36,11 @@ from ops.margin import (cosine_embedding_loss, gaussian_nll_loss, hinge_embeddin
                         multilabel_margin_loss)
 from ops.normalization import (batch_norm, group_norm, instance_norm, layer_norm, rms_norm,
                                local_response_norm)
+from ops.ctc import ctc_loss
 from ops.patches import fold, unfold
-from ops.pool import lp_pool1d, lp_pool2d
+from ops.volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+                            conv_transpose3d, max_pool3d)
+from ops.pool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d
 from ops.resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                           affine_grid, grid_sample)
 from ops.sparse import bilinear
@@ -61,7 +64,9 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "softpl
            "triplet_margin_with_distance_loss", "multi_margin_loss", "multilabel_margin_loss",
            "rms_norm", "local_response_norm", "fold", "unfold", "lp_pool1d", "lp_pool2d",
            "channel_shuffle", "affine_grid", "grid_sample", "bilinear", "upsample",
-           "upsample_nearest", "upsample_bilinear"]
+           "upsample_nearest", "upsample_bilinear", "conv3d", "conv_transpose3d", "max_pool3d",
+           "avg_pool3d", "adaptive_max_pool3d", "adaptive_avg_pool3d", "gumbel_softmax",
+           "ctc_loss", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def relu(input, inplace=False):
@@ -182,6 +187,23 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along `dim`, max-shifted; `dtype` casts the input first."""
     dim = _softmax_dim(input, dim, "log_softmax")
     return _log_softmax(input if dtype is None else ops.astype(input, dtype), dim)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, *, generator=None):
+    """softmax((logits + g) / tau) with Gumbel noise g = -log(-log(U)) (from `generator` or
+    the default generator); hard: the one-hot of its argmax in the forward pass, the soft
+    sample's gradient in the backward (straight-through)."""
+    rng = default_generator() if generator is None else generator
+    uniform = rng.random(np.shape(_plain(logits)))
+    gumbels = -np.log(-np.log(uniform)).astype(np.result_type(_plain(logits)))
+    soft = _softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    s = _plain(soft)
+    index = np.expand_dims(np.argmax(s, axis=dim), dim)
+    onehot = np.zeros_like(s)
+    np.put_along_axis(onehot, index, 1.0, axis=dim)
+    return soft + ops.stepped(soft, onehot - s)         # value onehot, gradient soft's
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

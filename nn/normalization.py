@@ -232,6 +232,22 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
+class RMSNorm(LayerNorm):
+    """Root-mean-square normalisation over the trailing dims `normalized_shape`, with an
+    elementwise weight of that shape (ones) and no bias; eps None is the dtype's machine
+    epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, dtype=None):
+        super().__init__(normalized_shape, eps, elementwise_affine, bias=False, dtype=dtype)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
 class GroupNorm(Module):
     """Normalise each of num_groups groups of channels of (N, C, ...) per sample; per-channel
     weight and bias (ones and zeros)."""

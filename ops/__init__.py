@@ -30,29 +30,36 @@ from .bags import embedding_bag
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .pool import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,
                    adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,
-                   lp_pool2d)
+                   lp_pool2d, max_unpool1d, max_unpool2d, max_unpool3d)
 from .patches import fold
+from .ctc import ctc_loss
+from .volumetric import (conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_max_pool3d,
+                         adaptive_avg_pool3d)
 from .recurrent import recurrence
 from .resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                        affine_grid, grid_sample)
 from .special import (rsqrt, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, atan2, lgamma,
-                      digamma, polygamma, mvlgamma, erfc, erfinv, log2, log10, exp2, logaddexp2,
+                      digamma, polygamma, mvlgamma, erfc, erfinv, erfcx, ndtr, ndtri, log_ndtr,
+                      entr, log2, log10, exp2, logaddexp2,
                       deg2rad, rad2deg, sinc, xlogy, xlog1py, hypot, copysign, fmod, frac,
                       float_power, logit, heaviside, lerp, addcmul, addcdiv, rsub, fmax, fmin,
                       stepped)
 from .scan import (prod, cumprod, logcumsumexp, cummax, cummin, nansum, nanmean,
-                   count_nonzero, aminmax, var_mean, std_mean, dist, diff)
+                   count_nonzero, aminmax, var_mean, std_mean, dist, diff, renorm, gradient)
 from .arrange import (atleast_1d, atleast_2d, atleast_3d, hstack, vstack, dstack,
                       column_stack, tensor_split, hsplit, vsplit, dsplit, select, diagonal,
                       diag_embed, diagflat, rot90, fliplr, flipud, broadcast_tensors, meshgrid,
                       block_diag, cartesian_prod, kron, take, take_along_dim, unfold, trace,
-                      sum_to_size)
+                      sum_to_size, combinations)
 from .statistics import (kthvalue, nanmedian, mode, quantile, nanquantile, msort, cov,
                          corrcoef, trapezoid, cumulative_trapezoid, histc, searchsorted,
-                         bucketize, isin, unique, unique_consecutive, argwhere)
+                         bucketize, isin, unique, unique_consecutive, bincount, argwhere)
 from .products import (mv, addmm, addmv, addr, baddbmm, addbmm, vdot, inner, tensordot, cross,
                        vecdot, multi_dot, matrix_power, cdist)
 from .decompositions import (inv, det, slogdet, logdet, solve, eigh, eigvalsh, svd,
                              linalg_svd, svdvals, pinv, matrix_rank, matrix_norm)
 from .writes import (index_add, index_copy, index_fill, scatter, scatter_reduce,
-                      masked_scatter, select_scatter, slice_scatter, diagonal_scatter)
+                      masked_scatter, select_scatter, slice_scatter, diagonal_scatter, put,
+                      index_reduce)
+from .solvers import (triangular_solve, cholesky_inverse, cholesky_solve,
+                      lstsq, tensorinv, tensorsolve, cond, pinverse, qr, vander, matrix_exp)

@@ -1,5 +1,5 @@
-"""numba kernels of the special functions (ops/special.py): lgamma, erfc, erfinv, digamma and
-polygamma, elementwise over float arrays: arrays in, arrays out. tests/test_ops_special.py
+"""numba kernels of the special functions (ops/special.py): lgamma, erfc, erfinv, digamma,
+polygamma and erfcx, elementwise over float arrays: arrays in, arrays out. tests/test_ops_special.py
 checks each against PyTorch (and against math where the standard library has it); with
 NUMBA_DISABLE_JIT=1 they run as (slow) Python."""
 import math
@@ -91,6 +91,20 @@ def _polygamma(n, x):
 
 
 @njit_cached()
+def _erfcx(z):
+    """exp(z^2) erfc(z): directly up to 25, then its asymptotic series (the direct product
+    would be inf * 0); below 0 by erfcx(z) = 2 exp(z^2) - erfcx(-z) (inf below about -26.6)."""
+    if z != z:
+        return z
+    if z < 0.0:
+        return 2.0 * math.exp(z * z) - _erfcx(-z)
+    if z < 25.0:
+        return math.exp(z * z) * math.erfc(z)
+    w = 1.0 / (2.0 * z * z)             # 1/(z sqrt(pi)) (1 - w + 3 w^2 - 15 w^3 + 105 w^4)
+    return (1.0 - w * (1.0 - w * (3.0 - w * (15.0 - 105.0 * w)))) / (z * math.sqrt(math.pi))
+
+
+@njit_cached()
 def _map(fn_id, n, x, out):
     for i in range(x.shape[0]):
         v = x[i]
@@ -102,6 +116,8 @@ def _map(fn_id, n, x, out):
             out[i] = _erfinv(v)
         elif fn_id == 3:
             out[i] = _digamma(v)
+        elif fn_id == 5:
+            out[i] = _erfcx(v)
         else:
             out[i] = _polygamma(n, v)
     return out
@@ -120,3 +136,4 @@ def erfc(x): return _apply(1, x)
 def erfinv(x): return _apply(2, x)
 def digamma(x): return _apply(3, x)
 def polygamma(n, x): return _apply(4, x, n)
+def erfcx(x): return _apply(5, x)

@@ -4,6 +4,8 @@ fliplr / flipud, meshgrid, broadcast_tensors, block_diag, cartesian_prod, kron, 
 take_along_dim and Tensor.unfold.
 
 All are compositions of shape and index ops, so gradients follow."""
+import itertools
+
 import numpy as np
 
 from autograd.extend import plain
@@ -284,3 +286,16 @@ def trace(x):
     if np.ndim(x) != 2:
         raise ValueError(f"trace: expects a 2-D tensor, got shape {np.shape(x)}")
     return reduce.sum(diagonal(x))
+
+
+def combinations(x, r=2, with_replacement=False):
+    """The r-element combinations of the 1-D x, as rows (itertools' order)."""
+    if np.ndim(x) != 1:
+        raise ValueError(f"combinations: expects a 1-D tensor, got shape {np.shape(x)}")
+    n = np.shape(x)[0]
+    pick = (itertools.combinations_with_replacement if with_replacement
+            else itertools.combinations)(range(n), r)
+    index = np.array(list(pick), np.intp).reshape(-1, r)
+    if not r:                           # as PyTorch: an empty 1-D result
+        return x[:0]
+    return x[index] if index.size else sh.reshape(x[:0], (0, r))

@@ -17,6 +17,7 @@ tensordot over read-only as_strided windows (W4's numpy column) makes NumPy copy
 its generic strided loop: 3x slower than this, and it would need all of them at once.
 """
 import collections
+import functools
 
 import numpy as np
 
@@ -235,7 +236,9 @@ def _conv_padding(op, padding, nd, span, stride, x_shape):
     return lo, lo
 
 
-def _convolve(op, nd, x, w, b, stride, padding, dilation, groups):
+def convolve(op, nd, x, w, b, stride, padding, dilation, groups, lift=None):
+    """The checked geometry of a convolution, then `lift` (the 1-D and 2-D primitive by
+    default) on it: lift(nd, x, w, b, shape, stride, low padding, dilation, groups, out)."""
     w_shape = np.shape(w)
     shape = _batched(op, nd, x, w_shape)
     stride = int_tuple(op, "stride", stride, nd, 1, np.shape(x))
@@ -253,10 +256,13 @@ def _convolve(op, nd, x, w, b, stride, padding, dilation, groups):
         raise ValueError(f"{op}: kernel {k} with dilation {dilation} spans {span}, larger than "
                          f"the padded input {padded} (input {np.shape(x)}, padding {padding!r})")
     out = tuple((p - s) // st + 1 for p, s, st in zip(padded, span, stride))
-    return _lift(_conv2d, nd, x, w, b, shape, stride, lo, dilation, groups, out)
+    lift = lift or functools.partial(_lift, _conv2d)
+    return lift(nd, x, w, b, shape, stride, lo, dilation, groups, out)
 
 
-def _convolve_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+def convolve_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, dilation,
+                       lift=None):
+    """As convolve, for the transposed convolution."""
     w_shape = np.shape(w)
     shape = _batched(op, nd, x, w_shape)
     stride = int_tuple(op, "stride", stride, nd, 1, np.shape(x))
@@ -277,7 +283,8 @@ def _convolve_transpose(op, nd, x, w, b, stride, padding, output_padding, groups
     if any(n < 1 for n in out):
         raise ValueError(f"{op}: output size {out} is too small (input {np.shape(x)}, weight "
                          f"{w_shape}, padding {padding})")
-    return _lift(_conv_transpose2d, nd, x, w, b, shape, stride, padding, dilation, groups, out)
+    lift = lift or functools.partial(_lift, _conv_transpose2d)
+    return lift(nd, x, w, b, shape, stride, padding, dilation, groups, out)
 
 
 # ---- public ops ---------------------------------------------------------------------------
@@ -286,7 +293,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D cross-correlation (torch.nn.functional.conv1d): input (N, C_in, L) or (C_in, L),
     weight (C_out, C_in/groups, k), bias (C_out,) -> (N, C_out, L_out). padding: an int, 'valid'
     or 'same' (stride 1 only). Raises ValueError naming the shapes at fault."""
-    return _convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+    return convolve("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -294,7 +301,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     (C_in, H, W), weight (C_out, C_in/groups, kh, kw), bias (C_out,) -> (N, C_out, Ho, Wo).
     stride, padding, dilation: an int or a pair; padding also 'valid' or 'same' (stride 1).
     groups = C_in = C_out is depthwise. Raises ValueError naming the shapes at fault."""
-    return _convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+    return convolve("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -302,7 +309,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """1-D transposed convolution (torch.nn.functional.conv_transpose1d): input (N, C_in, L),
     weight (C_in, C_out/groups, k) -> (N, C_out, (L-1)*stride - 2*padding +
     dilation*(k-1) + output_padding + 1)."""
-    return _convolve_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+    return convolve_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
                                output_padding, groups, dilation)
 
 
@@ -311,5 +318,5 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """2-D transposed convolution (torch.nn.functional.conv_transpose2d), the gradient of conv2d
     in its input: input (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw) -> (N, C_out, Ho, Wo)
     with Ho = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1."""
-    return _convolve_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+    return convolve_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
                                output_padding, groups, dilation)

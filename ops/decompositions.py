@@ -36,10 +36,6 @@ EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"
 SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 
 
-def _mT(x):
-    return sh.transpose(x, -1, -2)
-
-
 def _square(op, a):
     shape = np.shape(a)
     if len(shape) < 2 or shape[-1] != shape[-2]:
@@ -49,7 +45,7 @@ def _square(op, a):
 @primitive(save=("y",))
 def _inv(a):
     # dA = -A^-T G A^-T
-    return np.linalg.inv(a), (lambda g, y, a: -(_mT(y) @ g @ _mT(y)),)
+    return np.linalg.inv(a), (lambda g, y, a: -(sh.mT(y) @ g @ sh.mT(y)),)
 
 
 def inv(a):
@@ -62,7 +58,7 @@ def inv(a):
 def _det(a):
     # dA = g det(A) A^-T
     return np.linalg.det(a), (lambda g, y, a: sh.unsqueeze(sh.unsqueeze(g * y, -1), -1)
-                              * _mT(inv(a)),)
+                              * sh.mT(inv(a)),)
 
 
 def det(a):
@@ -74,7 +70,7 @@ def det(a):
 def _slogdet(a):
     # dA = g A^-T
     return np.linalg.slogdet(a)[1], (lambda g, y, a: sh.unsqueeze(sh.unsqueeze(g, -1), -1)
-                                     * _mT(inv(a)),)
+                                     * sh.mT(inv(a)),)
 
 
 def slogdet(a):
@@ -95,15 +91,15 @@ def _solve(a, b):
     y = np.linalg.solve(a, b)
 
     def gb(g, y, a, b):                 # dB = A^-T G
-        return _solve(_mT(a), g)
-    return y, (lambda g, y, a, b: -(_solve(_mT(a), g) @ _mT(y)), gb)
+        return _solve(sh.mT(a), g)
+    return y, (lambda g, y, a, b: -(_solve(sh.mT(a), g) @ sh.mT(y)), gb)
 
 
 def solve(a, b, *, left=True):
     """X with A X = B (left) or X A = B; B a matrix (..., n, k) or a vector (..., n)."""
     _square("solve", a)
     if not left:
-        return _mT(solve(_mT(a), _mT(b)))
+        return sh.mT(solve(sh.mT(a), sh.mT(b)))
     vector = np.ndim(b) == 1 or (np.ndim(b) == np.ndim(a) - 1
                                  and np.shape(b) == np.shape(a)[:-1])
     if vector:
@@ -123,9 +119,9 @@ def _eigh(a):
         gw, gv = g[..., 0, :], g[..., 1:, :]
         e = sh.unsqueeze(w, -2) - sh.unsqueeze(w, -1)           # E_ij = w_j - w_i
         e = ew.where(np.eye(n, dtype=bool), 1.0, e)
-        vgv = _mT(v) @ gv
-        inner = (vgv - _mT(vgv)) * 0.5 / e * (1 - np.eye(n)) + gw[..., None, :] * np.eye(n)
-        return v @ inner @ _mT(v)
+        vgv = sh.mT(v) @ gv
+        inner = (vgv - sh.mT(vgv)) * 0.5 / e * (1 - np.eye(n)) + gw[..., None, :] * np.eye(n)
+        return v @ inner @ sh.mT(v)
     return np.concatenate([w[..., None, :], v], -2), (vjp,)
 
 
@@ -136,7 +132,7 @@ def eigh(a, UPLO="L"):
     if UPLO not in ("L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     # the upper triangle of a is the lower one of a^T (so one LAPACK call serves both)
-    packed = _eigh(a if UPLO == "L" else _mT(a))
+    packed = _eigh(a if UPLO == "L" else sh.mT(a))
     return EighResult(packed[..., 0, :], packed[..., 1:, :])
 
 
@@ -161,21 +157,21 @@ def _svd(a, m, n):
     def vjp(g, y, a):
         u, s, vh = parts(y)
         gu, gs, gvh = parts(g)
-        v, gv = _mT(vh), _mT(gvh)
+        v, gv = sh.mT(vh), sh.mT(gvh)
         s2 = s * s
         e = sh.unsqueeze(s2, -2) - sh.unsqueeze(s2, -1)         # E_jk = S_k^2 - S_j^2
         off = 1 - np.eye(k)
         e = ew.where(np.eye(k, dtype=bool), 1.0, e)
-        utgu, vtgv = _mT(u) @ gu, _mT(v) @ gv
-        core = ((utgu - _mT(utgu)) / e * off) * sh.unsqueeze(s, -2) \
-            + sh.unsqueeze(s, -1) * ((vtgv - _mT(vtgv)) / e * off) \
+        utgu, vtgv = sh.mT(u) @ gu, sh.mT(v) @ gv
+        core = ((utgu - sh.mT(utgu)) / e * off) * sh.unsqueeze(s, -2) \
+            + sh.unsqueeze(s, -1) * ((vtgv - sh.mT(vtgv)) / e * off) \
             + gs[..., None, :] * np.eye(k)
         ga = u @ core @ vh
         s_inv = 1 / s
         if m > k:                       # (I - U U^T) gU S^-1 V^T
             ga = ga + (gu - u @ utgu) * sh.unsqueeze(s_inv, -2) @ vh
         if n > k:                       # U S^-1 gV^T (I - V V^T)
-            ga = ga + u @ (sh.unsqueeze(s_inv, -1) * (_mT(gv) - _mT(gv @ _mT(v) @ v)))
+            ga = ga + u @ (sh.unsqueeze(s_inv, -1) * (sh.mT(gv) - sh.mT(gv) @ v @ sh.mT(v)))
         return ga
     flat = [u.reshape(lead + (m * k,)), s, vh.reshape(lead + (k * n,))]
     return np.concatenate(flat, -1), (vjp,)
@@ -204,7 +200,7 @@ def svd(a, some=True, compute_uv=True):
     u, s, vh = linalg_svd(a, not some, "svd")
     if not compute_uv:
         return SVDResult(like(a, np.zeros(np.shape(u))), s, like(a, np.zeros(np.shape(vh))))
-    return SVDResult(u, s, _mT(vh))
+    return SVDResult(u, s, sh.mT(vh))
 
 
 def svdvals(a):
@@ -235,9 +231,9 @@ def _pinv(a, atol=None, rtol=None, hermitian=False):
 
     def vjp(g, y, a):                   # Golub and Pereyra 1973, eq. 4.12, transposed
         m, n = np.shape(a)[-2:]
-        gt = _mT(g)
-        return (-(_mT(y) @ g @ _mT(y)) + (np.eye(m) - a @ y) @ gt @ y @ _mT(y)
-                + _mT(y) @ y @ gt @ (np.eye(n) - y @ a))
+        gt = sh.mT(g)
+        return (-(sh.mT(y) @ g @ sh.mT(y)) + (np.eye(m) - a @ y) @ gt @ y @ sh.mT(y)
+                + sh.mT(y) @ y @ gt @ (np.eye(n) - y @ a))
     return y, (vjp,)
 
 

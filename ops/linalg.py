@@ -8,10 +8,6 @@ from . import shape as sh
 from .arrange import diagonal
 
 
-def _mT(x):
-    return sh.transpose(x, -1, -2)
-
-
 @primitive(save=("a", "b"))
 def _matmul(a, b):
     """(..., n, k) @ (..., k, m) -> (..., n, m), batch dims broadcast."""
@@ -21,8 +17,8 @@ def _matmul(a, b):
         raise ValueError(f"batch dimensions of shapes {a.shape} and {b.shape} cannot be "
                          "broadcast") from None
     # d(ab) = da b + a db
-    return y, (lambda g, y, a, b: unbroadcast(g @ _mT(b), a.shape),
-                             lambda g, y, a, b: unbroadcast(_mT(a) @ g, b.shape))
+    return y, (lambda g, y, a, b: unbroadcast(g @ sh.mT(b), a.shape),
+                             lambda g, y, a, b: unbroadcast(sh.mT(a) @ g, b.shape))
 
 
 def matmul(a, b):

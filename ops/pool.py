@@ -14,6 +14,7 @@ import numpy as np
 
 from autograd.extend import primitive, plain, like
 from . import elementwise as ew
+from . import index as ix
 from . import linalg, reduce
 from . import shape as sh
 from ._kernels import gather_planes, max_pool, scatter_planes
@@ -72,7 +73,7 @@ def _pool_size(n, k, s, p, d, ceil_mode):
     return o - 1 if ceil_mode and (o - 1) * s >= n + p else o
 
 
-def _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
+def geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
     """kernel, stride, padding, dilation (nd-tuples) and the output size, checked as PyTorch
     does; stride None (or empty) is the kernel size."""
     size, shape = _spatial(op, nd, x), np.shape(x)
@@ -91,7 +92,7 @@ def _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
     return k, s, p, d, out
 
 
-def _output_size(op, nd, x, output_size):
+def adaptive_output_size(op, nd, x, output_size):
     """An adaptive pool's output size: an int or nd entries, None keeping the input's size."""
     size = _spatial(op, nd, x)
     out = (output_size,) * nd if not isinstance(output_size, (tuple, list)) else output_size
@@ -99,12 +100,12 @@ def _output_size(op, nd, x, output_size):
     return size, int_tuple(op, "output_size", out, nd, 1, np.shape(x))
 
 
-def _regular(n_out, k, s, p, d):
+def regular_windows(n_out, k, s, p, d):
     """(starts, counts, dilation) of the windows of an ordinary pool along one axis."""
     return np.arange(n_out, dtype=np.int64) * s - p, np.full(n_out, k, np.int64), d
 
 
-def _adaptive(n, n_out):
+def adaptive_windows(n, n_out):
     """(starts, counts, 1): window o covers [floor(o n / n_out), ceil((o + 1) n / n_out))."""
     o = np.arange(n_out, dtype=np.int64)
     starts = o * n // n_out
@@ -119,7 +120,7 @@ def _max(nd, x, windows, return_indices):
     a = plain(x)
     lead, size = a.shape[:a.ndim - nd], a.shape[a.ndim - nd:]
     if nd == 1:                                                       # a 1-D pool has height 1
-        windows, size = [_regular(1, 1, 1, 0, 1)] + list(windows), (1,) + size
+        windows, size = [regular_windows(1, 1, 1, 0, 1)] + list(windows), (1,) + size
     out = tuple(len(w[0]) for w in windows)
     planes = _planes(a, nd).reshape((-1,) + size)                    # -> (P, H, W)
     y = np.empty((planes.shape[0],) + out, a.dtype)
@@ -134,8 +135,8 @@ def _max(nd, x, windows, return_indices):
 
 
 def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    k, s, p, d, out = _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
-    return _max(nd, x, [_regular(*a) for a in zip(out, k, s, p, d)], return_indices)
+    k, s, p, d, out = geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max(nd, x, [regular_windows(*a) for a in zip(out, k, s, p, d)], return_indices)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -159,15 +160,15 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """torch.nn.functional.adaptive_max_pool1d: window o of L_out covers
     [floor(o L / L_out), ceil((o + 1) L / L_out))."""
-    size, out = _output_size("adaptive_max_pool1d", 1, input, output_size)
-    return _max(1, input, [_adaptive(*a) for a in zip(size, out)], return_indices)
+    size, out = adaptive_output_size("adaptive_max_pool1d", 1, input, output_size)
+    return _max(1, input, [adaptive_windows(*a) for a in zip(size, out)], return_indices)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """torch.nn.functional.adaptive_max_pool2d: output_size an int or a pair (None keeps that
     input size); windows as adaptive_max_pool1d along each axis."""
-    size, out = _output_size("adaptive_max_pool2d", 2, input, output_size)
-    return _max(2, input, [_adaptive(*a) for a in zip(size, out)], return_indices)
+    size, out = adaptive_output_size("adaptive_max_pool2d", 2, input, output_size)
+    return _max(2, input, [adaptive_windows(*a) for a in zip(size, out)], return_indices)
 
 
 # ---- average -------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ def _divisors(n, n_out, k, s, p, count_include_pad):
 
 def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override=None):
-    k, s, p, _, out = _geometry(op, nd, x, kernel_size, stride, padding, 1, ceil_mode)
+    k, s, p, _, out = geometry(op, nd, x, kernel_size, stride, padding, 1, ceil_mode)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError(f"{op}: divisor_override must not be zero")
     shape = np.shape(x)
@@ -221,21 +222,21 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def _averaging(n, n_out, dtype):
     """The (n_out, n) matrix that averages adaptive windows along one axis."""
-    starts, counts, _ = _adaptive(n, n_out)
+    starts, counts, _ = adaptive_windows(n, n_out)
     cols = np.arange(n)
     inside = (cols >= starts[:, None]) & (cols < (starts + counts)[:, None])
     return (inside / counts[:, None]).astype(dtype)
 
 
-def _adaptive_avg(op, nd, x, output_size):
+def adaptive_avg(op, nd, x, output_size):
     """Average over adaptive windows: one einsum of x with an averaging matrix per axis, or for
     global pooling (output size 1) the mean, 2-3x faster."""
-    size, out = _output_size(op, nd, x, output_size)
+    size, out = adaptive_output_size(op, nd, x, output_size)
     if out == (1,) * nd:
         return reduce.mean(x, tuple(range(-nd, 0)), keepdim=True)
     dtype = np.asarray(plain(x)).dtype
     lead = "nc" if np.ndim(x) == nd + 2 else "c"
-    axes, outs = "hw"[2 - nd:], "op"[2 - nd:]
+    axes, outs = "dhw"[3 - nd:], "opq"[3 - nd:]
     subscripts = (f"{lead}{axes}," + ",".join(o + a for o, a in zip(outs, axes))
                   + f"->{lead}{outs}")                                  # e.g. nchw,oh,pw->ncop
     return linalg.einsum(subscripts, x, *[_averaging(*a, dtype) for a in zip(size, out)])
@@ -244,13 +245,13 @@ def _adaptive_avg(op, nd, x, output_size):
 def adaptive_avg_pool1d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool1d: input (N, C, L) or (C, L); output_size 1 is
     global average pooling."""
-    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
+    return adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 
 
 def adaptive_avg_pool2d(input, output_size):
     """torch.nn.functional.adaptive_avg_pool2d: input (N, C, H, W) or (C, H, W); output_size an
     int or a pair (None keeps that input size); 1 is global average pooling."""
-    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+    return adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
 
 
 def _lp_pool(op, nd, x, norm_type, kernel_size, stride, ceil_mode):
@@ -267,3 +268,42 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _max_unpool(op, nd, x, indices, kernel_size, stride, padding, output_size):
+    """Zeros of the output size with each value of x written at its flat index within its
+    (N, C) plane: the inverse of max pooling with return_indices."""
+    shape = np.shape(x)
+    size = shape[len(shape) - nd:]
+    k = int_tuple(op, "kernel_size", kernel_size, nd, 1, shape)
+    s = k if stride is None else int_tuple(op, "stride", stride, nd, 1, shape)
+    p = int_tuple(op, "padding", padding, nd, 0, shape)
+    if output_size is None:
+        out = tuple((n - 1) * ss - 2 * pp + kk for n, ss, pp, kk in zip(size, s, p, k))
+    else:
+        out = tuple(output_size)[-nd:]
+    lead = shape[:len(shape) - nd]
+    planes = int(np.prod(lead))
+    index = np.asarray(plain(indices)).reshape(planes, -1)
+    if index.size and (index.min() < 0 or index.max() >= np.prod(out)):
+        raise IndexError(f"{op}: indices must lie in [0, {int(np.prod(out))}) for output size "
+                         f"{out}, got {index.min()} to {index.max()}")
+    zeros = np.zeros((planes, int(np.prod(out))), np.asarray(plain(x)).dtype)
+    y = ix.index_put(zeros, sh.reshape(x, (planes, -1)),
+                     index=(np.arange(planes)[:, None], index))
+    return sh.reshape(y, lead + out)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
+                       output_size)

@@ -200,14 +200,35 @@ def _unnormalize(coord, n, align_corners):
     return (coord + 1) / 2 * (n - 1) if align_corners else ((coord + 1) * n - 1) / 2
 
 
+def _reflect(coord, n, align_corners):
+    """coord mirrored into the image (about the edge pixels' centres when aligned, else about
+    their outer edges), then clipped: PyTorch's padding_mode="reflection"."""
+    low, span = (0.0, n - 1.0) if align_corners else (-0.5, float(n))
+    if span <= 0:
+        return coord * 0
+    distance = ew.abs(coord - low)
+    flips = np.floor(plain(distance) / span)
+    extra = distance - flips * span                     # fmod, with the gradient of distance
+    mirrored = ew.where(flips % 2 == 0, extra + low, span - extra + low)
+    return _clip(mirrored, n - 1)
+
+
+def _clip(coord, top):
+    """coord clipped to [0, top], its gradient 0 at the bounds too (PyTorch's for border)."""
+    a = plain(coord)
+    return ew.where(a <= 0, 0.0, ew.where(a >= top, float(top), coord))
+
+
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
     """Sample input (N, C, H, W) at grid (N, Ho, Wo, 2) (x then y, in [-1, 1]): mode
-    "bilinear" or "nearest", padding_mode "zeros" (outside reads 0) or "border" (clamped).
+    "bilinear" or "nearest", padding_mode "zeros" (outside reads 0), "border" (clamped) or
+    "reflection" (mirrored).
     Differentiable in input and, for bilinear, in grid."""
-    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border"):
+    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border",
+                                                                   "reflection"):
         raise NotImplementedError(f"grid_sample: mode {mode!r} with padding_mode "
                                   f"{padding_mode!r} is not supported (bilinear or nearest; "
-                                  "zeros or border)")
+                                  "zeros, border or reflection)")
     n, c, h, w = np.shape(input)
     if np.shape(grid)[0] != n or np.shape(grid)[-1] != 2 or np.ndim(grid) != 4:
         raise ValueError(f"grid_sample: expects grid (N, Ho, Wo, 2) for input {np.shape(input)},"
@@ -215,7 +236,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     ix_, iy = (_unnormalize(grid[..., 0], w, align_corners),
                _unnormalize(grid[..., 1], h, align_corners))
     if padding_mode == "border":
-        ix_, iy = ew.clamp(ix_, 0, w - 1), ew.clamp(iy, 0, h - 1)
+        ix_, iy = _clip(ix_, w - 1), _clip(iy, h - 1)
+    elif padding_mode == "reflection":
+        ix_, iy = _reflect(ix_, w, align_corners), _reflect(iy, h, align_corners)
     batch = np.arange(n)[:, None, None]
 
     def read(yy, xx):                   # input at integer positions, (N, Ho, Wo, C); 0 outside

@@ -1,5 +1,6 @@
 """Products, scans and the NaN-aware and paired reductions: prod, cumprod, logcumsumexp,
-cummax, cummin, nansum, nanmean, count_nonzero, aminmax, var_mean, std_mean, dist, diff.
+cummax, cummin, nansum, nanmean, count_nonzero, aminmax, var_mean, std_mean, dist, diff,
+renorm, gradient.
 
 All are compositions of ops. prod multiplies halves pairwise (log2 n multiplications), and the
 scans are Hillis-Steele scans (log2 n steps of a shifted combine), so a zero factor or an
@@ -7,7 +8,7 @@ infinite term gets its exact gradient, where prod / x or exp(cumsum(log x)) woul
 import numpy as np
 
 from autograd.extend import plain, like
-from ._util import normalize_dim
+from ._util import along, normalize_dim
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
@@ -170,3 +171,55 @@ def diff(x, n=1, dim=-1, prepend=None, append=None):
         x = x[(slice(None),) * axis + (slice(1, None),)] - \
             x[(slice(None),) * axis + (slice(0, length - 1),)]
     return x
+
+
+def renorm(x, p, dim, maxnorm):
+    """Each slice along `dim` rescaled to p-norm maxnorm where its norm exceeds it."""
+    axis = normalize_dim(dim, np.ndim(x), "renorm")
+    others = tuple(d for d in range(np.ndim(x)) if d != axis)
+    norms = reduce.norm(x, p, others, True)
+    over = plain(norms) > maxnorm
+    return x * ew.where(over, maxnorm / (ew.where(over, norms, 1.0) + 1e-7), 1.0)
+
+
+def gradient(x, *, spacing=None, dim=None, edge_order=1):
+    """torch.gradient: second-order central differences inside, one-sided differences of
+    order `edge_order` (1 or 2) at the edges, one tensor per dim. spacing: a scalar step per
+    dim, or the coordinates of the samples along each dim (then edge_order 1)."""
+    if edge_order not in (1, 2):
+        raise ValueError(f"gradient: edge_order must be 1 or 2, got {edge_order}")
+    dims = range(np.ndim(x)) if dim is None else (
+        [dim] if isinstance(dim, (int, np.integer)) else list(dim))
+    spacing = 1.0 if spacing is None else spacing
+    steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(dims)
+    return tuple(_derivative(x, normalize_dim(d, np.ndim(x), "gradient"), plain(h),
+                             edge_order) for d, h in zip(dims, steps))
+
+
+def _derivative(x, axis, h, edge_order):
+    """The derivative of x along `axis`, samples h apart (a scalar) or at coordinates h."""
+    n = np.shape(x)[axis]
+    if n < edge_order + 1:
+        raise ValueError(f"gradient: dimension {axis} of shape {np.shape(x)} needs at least "
+                         f"{edge_order + 1} elements")
+
+    def f(lo, hi):
+        return along(x, axis, slice(lo, hi))
+    trail = (1,) * (np.ndim(x) - axis - 1)
+    if np.ndim(h):                      # coordinates: non-uniform central differences
+        if edge_order != 1:
+            raise NotImplementedError("gradient: coordinates need edge_order=1")
+        d = np.diff(np.asarray(h, np.float64))
+        hl, hr = d[:-1].reshape((-1,) + trail), d[1:].reshape((-1,) + trail)
+        inner = (hl * hl * f(2, None) - hr * hr * f(0, n - 2) + (hr * hr - hl * hl)
+                 * f(1, n - 1)) / (hl * hr * (hl + hr))
+        first, last = (f(1, 2) - f(0, 1)) / d[0], (f(n - 1, n) - f(n - 2, n - 1)) / d[-1]
+    else:
+        h = float(h)
+        inner = (f(2, None) - f(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first, last = (f(1, 2) - f(0, 1)) / h, (f(n - 1, n) - f(n - 2, n - 1)) / h
+        else:
+            first = (-1.5 * f(0, 1) + 2 * f(1, 2) - 0.5 * f(2, 3)) / h
+            last = (0.5 * f(n - 3, n - 2) - 2 * f(n - 2, n - 1) + 1.5 * f(n - 1, n)) / h
+    return sh.cat([first, inner, last], axis)

@@ -51,6 +51,11 @@ def transpose(x, dim0, dim1):
 swapaxes = transpose
 
 
+def mT(x):
+    """The last two axes swapped (Tensor.mT): the transpose of each matrix of a batch."""
+    return transpose(x, -1, -2)
+
+
 @primitive(save=(), static=("shape",))
 def broadcast_to(x, shape):
     """A read-only broadcast view of `x` with `shape`."""
@@ -169,11 +174,11 @@ def chunk(x, chunks, dim=0):
     return split(x, math.ceil(n / chunks) if n else [0] * chunks, dim)    # n = 0: chunks empties
 
 
-def _pad_widths(x, pad, op="pad"):
+def _pad_widths(x, pad, op="pad", negative=False):
     """PyTorch's flat padding (left, right of the last axis, then of the one before, ...) as
-    NumPy's (before, after) per axis, checked."""
+    NumPy's (before, after) per axis, checked (negative widths, which crop, only if allowed)."""
     pad, ndim = tuple(pad), np.ndim(x)
-    if len(pad) % 2 or len(pad) // 2 > ndim or any(p < 0 for p in pad):
+    if len(pad) % 2 or len(pad) // 2 > ndim or (not negative and any(p < 0 for p in pad)):
         raise ValueError(f"{op}: padding {pad} must be non-negative (before, after) pairs for at "
                          f"most {ndim} dims of input shape {np.shape(x)}")
     return [(0, 0)] * (ndim - len(pad) // 2) + [(pad[2 * i], pad[2 * i + 1])
@@ -200,7 +205,7 @@ def _source_index(n, lo, hi, mode):
     """For each position of an axis of length n padded by (lo, hi): the input position it
     copies. reflect mirrors about the edge element (2 1 | 0 1 2 | 1 0), replicate repeats it
     (0 0 | 0 1 2 | 2 2), circular wraps around (1 2 | 0 1 2 | 0 1)."""
-    p = np.arange(-lo, n + hi)
+    p = np.arange(-lo, max(n + hi, -lo))
     if mode == "reflect":
         return (n - 1) - np.abs((n - 1) - np.abs(p))
     if mode == "replicate":
@@ -232,15 +237,17 @@ def pad(x, pad=(), value=0.0, mode="constant"):
     "circular" copy elements of x (see _source_index) and are compositions of getitem, whose
     VJP sums the copies back."""
     pad = tuple(pad)
-    if any(p < 0 for p in pad):         # negative padding crops, as in PyTorch
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    # a negative width crops: first for constant and circular padding; for reflect and
+    # replicate the output positions -lo .. n + hi - 1 map to their sources (PyTorch's order)
+    if mode in ("constant", "circular") and any(p < 0 for p in pad):
         x = _crop(x, tuple(-min(p, 0) for p in pad))
         pad = tuple(max(p, 0) for p in pad)
     if mode == "constant":
         return _pad(x, pad, value)
-    if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                         f"got {mode!r}")
-    widths = _pad_widths(x, pad)
+    widths = _pad_widths(x, pad, negative=True)
     _check_pad_mode(x, pad, mode, widths)
     for axis, ((lo, hi), n) in enumerate(zip(widths, np.shape(x))):
         if lo or hi:

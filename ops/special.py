@@ -124,6 +124,38 @@ def erfinv(x):                                          # d erfinv = sqrt(pi) / 
     return k.erfinv(x), (lambda g, y, x: g * (math.sqrt(math.pi) / 2) * ew.exp(y * y),)
 
 
+@primitive(save=("x", "y"))
+def erfcx(x):                                           # d erfcx = 2 x erfcx - 2 / sqrt(pi)
+    return k.erfcx(x), (lambda g, y, x: g * (2 * x * y - 2 / math.sqrt(math.pi)),)
+
+
+def ndtr(x):
+    """The standard normal CDF."""
+    return 0.5 * erfc(-x / math.sqrt(2))
+
+
+def ndtri(p):
+    """The inverse of ndtr."""
+    return math.sqrt(2) * erfinv(2 * p - 1)
+
+
+def log_ndtr(x):
+    """log(ndtr(x)), accurate in both tails: log1p(-ndtr(-x)) above -1, and through erfcx
+    below (ndtr itself underflows near -38)."""
+    low = plain(x) < -1
+    t = -ew.where(low, x, -1.0) / math.sqrt(2)           # >= 1/sqrt(2) where used
+    tail = ew.log(erfcx(t) / 2) - t * t
+    return ew.where(low, tail, ew.log1p(-ndtr(-ew.where(low, 0.0, x))))
+
+
+def entr(x):
+    """-x log(x) for x > 0, 0 at 0, -inf below (NaN stays NaN)."""
+    a = np.asarray(plain(x))
+    positive = a > 0
+    body = -x * ew.log(ew.where(positive, x, 1.0))
+    return ew.where(positive, body, ew.where(a == 0, 0.0, ew.where(np.isnan(a), x, -np.inf)))
+
+
 def log2(x):
     return ew.log(x) / _LN2
 

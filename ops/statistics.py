@@ -4,6 +4,8 @@ nanquantile, msort, cov, corrcoef, trapezoid, cumulative_trapezoid, and the plai
 
 Values picked from the input (kthvalue, quantile's two neighbours) gather it, so the gradient
 goes to the elements picked; the counting ones return data that does not require grad."""
+import warnings
+
 import numpy as np
 
 from autograd.extend import plain, like, is_tensor
@@ -130,7 +132,9 @@ def msort(x):
 
 
 def cov(x, *, correction=1, fweights=None, aweights=None):
-    """The covariance of the variables in the rows of x (observations in the columns)."""
+    """The covariance of the variables in the rows of x (observations in the columns), with
+    frequency and (differentiable) importance weights. Where the degrees of freedom are <= 0
+    it warns and divides by 0, as PyTorch."""
     x = sh.reshape(x, (1, -1)) if np.ndim(x) < 2 else x
     one_variable = np.shape(x)[0] == 1
     w = np.ones(np.shape(x)[1])                         # the weight of each observation
@@ -142,6 +146,9 @@ def cov(x, *, correction=1, fweights=None, aweights=None):
     xc = x - reduce.sum(x * w, 1, True) / total
     dof = total - correction * (reduce.sum(w * aweights) / total if aweights is not None
                                 else 1)
+    if plain(dof) <= 0:                 # as PyTorch: warn, and divide by 0
+        warnings.warn("cov: degrees of freedom is <= 0", RuntimeWarning, stacklevel=2)
+        dof = dof - dof                 # +0 (dof * 0 would be -0 when dof < 0)
     c = (xc * w) @ sh.transpose(xc, 0, 1) / dof
     return sh.reshape(c, ()) if one_variable else c
 
@@ -251,6 +258,16 @@ def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
     if return_counts:
         out += (like(x, np.diff(np.r_[np.flatnonzero(change), len(change)])),)
     return out[0] if len(out) == 1 else out
+
+
+def bincount(x, weights=None, minlength=0):
+    """How often each non-negative int appears in the 1-D x (summing weights if given)."""
+    a = np.asarray(plain(x))
+    if a.ndim != 1 or a.dtype.kind not in "iu" or (a.size and a.min() < 0):
+        raise ValueError(f"bincount: expects a 1-D tensor of non-negative ints, got shape "
+                         f"{a.shape} and dtype {a.dtype}")
+    w = None if weights is None else np.asarray(plain(weights))
+    return like(x, np.bincount(a, w, minlength))
 
 
 def argwhere(x):

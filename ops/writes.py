@@ -222,3 +222,26 @@ def index_put(x, indices, values, accumulate=False):
         return ix.index_put(x, values, index=index)
     target = np.shape(np.empty(np.shape(x), bool)[index])
     return x + ix.index_put_add(sh.broadcast_to(values, target), shape=np.shape(x), index=index)
+
+
+def put(x, index, source, accumulate=False):
+    """x with source written (accumulate: added) at the flat positions `index`."""
+    flat = sh.reshape(x, (-1,))
+    index = np.asarray(plain(index)).reshape(-1) % max(np.size(plain(x)), 1)
+    values = sh.reshape(source, (-1,))
+    if accumulate:
+        flat = flat + ix.index_put_add(values, shape=np.shape(flat), index=(index,))
+    else:
+        flat = ix.index_put(flat, values, index=(index,))
+    return sh.reshape(flat, np.shape(x))
+
+
+def index_reduce(x, dim, index, source, reduce, *, include_self=True):
+    """scatter_reduce with source's slices along `dim` going to the positions `index`."""
+    if np.ndim(x) == 0:
+        return scatter_reduce(x, 0, index, source, reduce, include_self=include_self)
+    axis, index = _check_vector_index("index_reduce", x, dim, index)
+    shape = np.shape(source)
+    full = np.broadcast_to(index.reshape((1,) * axis + (-1,) + (1,) * (len(shape) - axis - 1)),
+                           shape)
+    return scatter_reduce(x, axis, full, source, reduce, include_self=include_self)

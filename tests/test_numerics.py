@@ -61,6 +61,29 @@ def test_ties_split_evenly():
     np.testing.assert_array_equal(value_and_grad(ops.min, [0.0, 1.0, 0.0])[1], [0.5, 0, 0.5])
     g = value_and_grad(lambda x: ops.maximum(x, ag.tensor([1.0, 0.0])), [1.0, 1.0])[1]
     np.testing.assert_array_equal(g, [0.5, 1])
+    volume = np.zeros((1, 1, 1, 1, 2))                  # one window, two tied elements
+    g = value_and_grad(lambda x: F.max_pool3d(x, (1, 1, 2)), volume)[1]
+    np.testing.assert_array_equal(g.reshape(-1), [0.5, 0.5])
+
+
+def test_polygamma_at_poles():
+    from ops import _special_kernels as kernels
+    torch = pytest.importorskip("torch")
+    for n in (1, 2, 3):
+        assert np.isinf(kernels.polygamma(n, np.array([0.0]))).all()
+    theirs = torch.polygamma(1, torch.tensor([-1.0], dtype=torch.float64)).item()
+    assert np.isinf(kernels.polygamma(1, np.array([-1.0]))[0]) and 1e32 < theirs < np.inf
+
+
+def test_eigenvector_signs():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((4, 4))
+    a = a + a.T
+    w, v = ag.linalg.eigh(ag.tensor(a), UPLO="U")
+    np.testing.assert_allclose(a @ v.data, v.data * w.data, atol=1e-12)     # a V = V diag(w)
+    np.testing.assert_allclose(v.data, np.linalg.eigh(a)[1])                # LAPACK's signs
+    tv = torch.linalg.eigh(torch.tensor(a), UPLO="U").eigenvectors.numpy()
+    np.testing.assert_allclose(np.abs(v.data), np.abs(tv), atol=1e-12)       # up to sign
 
 
 def test_softmax_and_cross_entropy_at_1e4():

@@ -5,7 +5,7 @@ import pytest
 
 import autograd as ag
 import ops
-from gradrows import Row, torch_parity
+from gradrows import Row, check, torch_parity
 
 
 def _well_conditioned(xs):
@@ -40,7 +40,14 @@ GRAD_ROWS = [
     Row("svd", lambda a: (lambda r: (r.U.abs().sum(-1), r.Vh.abs().sum(-2)))(
         ops.linalg_svd(a, False)), [(3, 4)], id="vectors"),
     Row("pinv", lambda a: ops.pinv(a), [(4, 3)]),
+    Row("qr", lambda a: ops.qr(a), [(2, 4, 3)]),
+    Row("qr", lambda a: ops.qr(a), [(3, 5)], id="wide"),
 ]
+
+
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=str)
+def test_gradients(row):
+    check(row)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +77,16 @@ def test_decompositions_match_pytorch(torch):
                             ag.linalg.norm(m, 2), ag.linalg.vector_norm(m, 3)),
                  lambda m: (torch.linalg.pinv(m), torch.linalg.matrix_norm(m, "nuc"),
                             torch.linalg.norm(m, 2), torch.linalg.vector_norm(m, 3)), M)
+
+
+def test_solvers_match_pytorch(torch):
+    b = np.random.default_rng(3).standard_normal((4, 2))
+    torch_parity(lambda a, b: (*ops.qr(a), ag.linalg.solve_triangular(a, b, upper=True),
+                               ops.cholesky_solve(b, a.tril() + 3 * np.eye(4)),
+                               ag.linalg.lstsq(a, b).solution, ag.linalg.cond(a)),
+                 lambda a, b: (*torch.linalg.qr(a), torch.linalg.solve_triangular(
+                     a, b, upper=True), torch.cholesky_solve(b, a.tril() + 3 * torch.eye(4)),
+                     torch.linalg.lstsq(a, b).solution, torch.linalg.cond(a)), A[0], b)
 
 
 def test_bad_input_names_the_op():
