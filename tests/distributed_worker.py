@@ -307,8 +307,10 @@ def ddp_unused_parameters():
     mine = np.split(np.arange(8), size)[rank]
     for r in range(size):        # only rank 0 takes the branch through `sometimes`
         (ref(ag.tensor(x[np.split(np.arange(8), size)[r]]), r == 0).sum() / size).backward()
-    model(ag.tensor(x[mine]), rank == 0).sum().backward()
     m = model.module
+    if rank:                     # a stale gradient of a locally unused parameter must not count
+        m.sometimes.weight.grad = ag.ones(m.sometimes.weight.shape, dtype=np.float64) * 5
+    model(ag.tensor(x[mine]), rank == 0).sum().backward()
     assert m.unused.weight.grad is None, "a parameter no rank used got a gradient"
     for name in ("used", "sometimes"):
         for k in ("weight", "bias"):

@@ -51,9 +51,12 @@ def test_unknown_workload_is_an_error():
 
 
 def test_data_parallel_figures(tmp_path):
+    import numba
+    import pytest
+    if numba.config.DISABLE_JIT:
+        pytest.skip("NUMBA_DISABLE_JIT=1: LeNet training steps as plain Python take minutes")
     from benchmarks import distributed
     if not distributed.available():
-        import pytest
         pytest.skip("mpi4py or mpiexec missing (the distributed extra)")
     out = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", "D",

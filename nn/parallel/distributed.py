@@ -100,9 +100,11 @@ class _Bucket:
         for p, a, b in zip(self.params, self.offsets[:-1], self.offsets[1:]):
             yield p, self.flat[a:b].reshape(p.shape)          # (size,) -> param's shape
 
-    def start(self):
+    def start(self, unused):
+        """Copy the gradients in (zeros for the parameters in `unused`, the ids of those this
+        rank's forward did not reach) and start their all-reduce."""
         for p, view in self.views():
-            if p.grad is None:
+            if p.grad is None or id(p) in unused:
                 view.fill(0)                                   # a locally unused parameter
             else:
                 np.copyto(view, p.grad.data)
@@ -120,7 +122,7 @@ class _Reducer:
                 self.bucket_of[id(p)] = i
                 p.register_post_accumulate_grad_hook(self._ready)
         self.state = "idle"                 # idle, armed (by forward), reducing, done
-        self.used = None
+        self.used, self.unused = None, set()
 
     def prepare(self, sync, outputs):
         """Called by each forward: arm the hooks for the coming backward (if `sync`); with
@@ -132,12 +134,13 @@ class _Reducer:
         self.next, self.ready = 0, set()
         for bucket in self.buckets:
             bucket.ready, bucket.work = 0, None
-        self.used = None
+        self.used, self.unused = None, set()
         if sync and outputs is not None:
             reached = reachable_leaves(outputs)
             self.used = np.array([id(p) in reached for p in self.params], np.float64)
+            self.unused = {id(p) for p in self.params if id(p) not in reached}
             for p in self.params:
-                if id(p) not in reached:
+                if id(p) in self.unused:
                     self._mark(p)
 
     def _ready(self, p):
@@ -162,7 +165,7 @@ class _Reducer:
         self.ready.add(id(p))
         self.buckets[self.bucket_of[id(p)]].ready += 1
         while self.next < len(self.buckets) and self._full(self.buckets[self.next]):
-            self.buckets[self.next].start()
+            self.buckets[self.next].start(self.unused)
             self.next += 1
 
     def name(self, p):
