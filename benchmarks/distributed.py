@@ -11,7 +11,9 @@ batch of 256 (float32, 28 x 28):
 - D3 against PyTorch's DDP (gloo backend, 2 processes, same model, batch and threads).
 - D4 all-reduce bus bandwidth, 2(p-1)/p x bytes / time, of 1 MB and 25 MB float32 buffers
   through autograd.distributed against mpi4py's Allreduce on the same arrays; target >= 0.9x.
-Each rank times every step between barriers; a step's time is the slowest rank's.
+Each rank times every step between barriers; a step's time is the slowest rank's. The
+variants of a job are timed round by round in turn, and the 1-process, 2-rank and PyTorch
+jobs are launched in turn three times; each figure is a median over those.
 """
 import json
 import os
@@ -26,7 +28,7 @@ import numpy as np
 
 from .conv import LENET, lenet_logits
 
-GLOBAL_BATCH, STEPS = 256, 30
+GLOBAL_BATCH = 256
 
 
 def available():
@@ -51,8 +53,6 @@ def _data(rows):
 
 def _median_step(step, barrier, slowest, steps):
     """The median over `steps` of the slowest rank's time for one step."""
-    for _ in range(3):
-        step()
     times = []
     for _ in range(steps):
         barrier()
@@ -62,7 +62,20 @@ def _median_step(step, barrier, slowest, steps):
     return statistics.median(times)
 
 
-def _tapegrad(steps):
+def _alternated(steps, barrier, slowest, rounds, warmup=3):
+    """{name: median over `rounds` of the median step time} for the step functions in
+    `steps`, timed round by round in turn (a drift of the machine hits all of them alike)."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    times = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            times[name].append(_median_step(step, barrier, slowest, 5))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def _tapegrad(rounds):
     """On every rank: the step times of D1/D2 and the all-reduce timings of D4."""
     import autograd as ag
     import autograd.distributed as dist
@@ -86,38 +99,35 @@ def _tapegrad(steps):
     def slowest(t):
         return comm.allreduce(t, op=MPI.MAX)
 
-    def timed(model, after_backward=lambda: None):
-        def step():
+    def step(model, after_backward=lambda: None):
+        def run():
             model.zero_grad()
             F.cross_entropy(model(x), y).backward()
             after_backward()
-        return _median_step(step, comm.Barrier, slowest, steps)
+        return run
 
     local = LeNet(params)
-    out = {"world": size, "local": timed(local)}
     if size == 1:
-        return out
+        return {"world": 1, **_alternated({"local": step(local)}, comm.Barrier, slowest, rounds)}
     ddp = nn.parallel.DistributedDataParallel(LeNet(params))
-    out["ddp"] = timed(ddp)
 
     def blocking_all_reduce():
         flat = np.concatenate([p.grad.data.ravel() for p in local.parameters()])
         comm.Allreduce(MPI.IN_PLACE, flat)
-    out["blocking"] = timed(local, blocking_all_reduce)
-    out["param_bytes"] = sum(p.nbytes for p in params)
+    out = {"world": size, "param_bytes": sum(p.nbytes for p in params),
+           **_alternated({"local": step(local), "ddp": step(ddp),
+                          "blocking": step(local, blocking_all_reduce)},
+                         comm.Barrier, slowest, rounds)}
     for mb in (0, 1, 25):                                     # 0: one float, the latency
         a = np.ones(max(mb * 2 ** 20 // 4, 1), np.float32)
-        ours, raw = [], []
-        for _ in range(3 if mb == 25 else 10):                # alternating, after a warm-up
-            for times, fn in ((ours, lambda: dist.all_reduce(a)),
-                              (raw, lambda: comm.Allreduce(MPI.IN_PLACE, a))):
-                times.append(_median_step(fn, comm.Barrier, slowest, 5))
-        out[f"allreduce_{mb}mb"] = {"bytes": a.nbytes, "ours": statistics.median(ours),
-                                    "raw": statistics.median(raw)}
+        both = _alternated({"ours": lambda: dist.all_reduce(a),
+                            "raw": lambda: comm.Allreduce(MPI.IN_PLACE, a)},
+                           comm.Barrier, slowest, 3 if mb == 25 else 10, warmup=2)
+        out[f"allreduce_{mb}mb"] = {"bytes": a.nbytes, **both}
     return out
 
 
-def _torch(steps, port):
+def _torch(rounds, port):
     """PyTorch's DDP on the gloo backend, on the ranks mpiexec started."""
     import torch
     import torch.distributed as tdist
@@ -149,7 +159,7 @@ def _torch(steps, port):
     def step():
         ddp.zero_grad()
         F.cross_entropy(ddp(x), y).backward()
-    out = {"ddp": _median_step(step, tdist.barrier, slowest, steps)}
+    out = _alternated({"ddp": step}, tdist.barrier, slowest, rounds)
     tdist.destroy_process_group()
     return out
 
@@ -175,14 +185,28 @@ def _free_port():
 
 
 def measure(quick=False, torch=True):
-    """The D1 to D4 figures (a dict), from fresh mpiexec jobs."""
-    steps = 5 if quick else STEPS
-    one = _launch(1, "tapegrad", steps)
-    two = _launch(2, "tapegrad", steps)
-    out = {"one": one, "two": two}
-    if torch:
-        out["torch"] = _launch(2, "torch", steps, _free_port())
-    return out
+    """The D1 to D4 figures (a dict), from fresh mpiexec jobs: the 1-process, 2-rank and
+    PyTorch jobs launched in turn (three times each, once with `quick`), each figure the
+    median over the jobs."""
+    rounds, launches = (1, 1) if quick else (4, 3)
+    runs = {"one": [], "two": [], "torch": []}
+    for _ in range(launches):
+        runs["one"].append(_launch(1, "tapegrad", rounds))
+        runs["two"].append(_launch(2, "tapegrad", rounds))
+        if torch:
+            runs["torch"].append(_launch(2, "torch", rounds, _free_port()))
+    return {k: _median_of(v) for k, v in runs.items() if v}
+
+
+def _median_of(results):
+    """The per-key median of a list of equally shaped result dicts (numbers median'ed, the
+    rest taken from the first)."""
+    first = results[0]
+    if isinstance(first, dict):
+        return {k: _median_of([r[k] for r in results]) for k in first}
+    if isinstance(first, float):
+        return statistics.median(results)
+    return first
 
 
 def _links(two):
