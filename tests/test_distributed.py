@@ -157,6 +157,9 @@ def test_distributed_sampler_epochs():
 
 
 def test_example_trains_the_same_on_two_ranks_and_resumes(tmp_path):
+    import numba
+    if numba.config.DISABLE_JIT:
+        pytest.skip("NUMBA_DISABLE_JIT=1: 450 CNN training steps as plain Python take minutes")
     pytest.importorskip("mnist1d")
     pytest.importorskip("tqdm")
     mpiexec = _mpiexec()
