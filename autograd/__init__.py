@@ -13,4 +13,4 @@ from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .checkpoint import checkpoint
 from .random import manual_seed
 from .device import device
-from . import distributed, fft, functional, linalg, signal, utils
+from . import distributed, fft, functional, linalg, masked, signal, utils
