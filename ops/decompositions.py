@@ -30,7 +30,6 @@ from autograd.extend import primitive, plain, like
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from .linalg import matmul
 
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
