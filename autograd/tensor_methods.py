@@ -38,8 +38,10 @@ class TensorMethods(MathMethods):
     __slots__ = ()
 
     # ---- elementwise ---------------------------------------------------------------------
-    def add(self, other): return ops.add(self, other)
-    def sub(self, other): return ops.sub(self, other)
+    def add(self, other, *, alpha=1):
+        return ops.add(self, other if alpha == 1 else other * alpha)
+    def sub(self, other, *, alpha=1):
+        return ops.sub(self, other if alpha == 1 else other * alpha)
     def mul(self, other): return ops.mul(self, other)
     def div(self, other, *, rounding_mode=None):
         """True division; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient,

@@ -213,6 +213,13 @@ def linalg_svd(a, full_matrices=True, op="linalg.svd"):
     if len(shape) < 2:
         raise ValueError(f"{op}: expects matrices (..., m, n), got shape {shape}")
     m, n = shape[-2:]
+    if not m or not n:                  # no singular values: identities for the full bases
+        lead, dtype = shape[:-2], np.result_type(plain(a))
+        u = np.broadcast_to(np.eye(m, dtype=dtype), lead + (m, m)) if full_matrices else \
+            np.zeros(lead + (m, 0), dtype)
+        vh = np.broadcast_to(np.eye(n, dtype=dtype), lead + (n, n)) if full_matrices else \
+            np.zeros(lead + (0, n), dtype)
+        return SVDResult(like(a, u), like(a, np.zeros(lead + (0,), dtype)), like(a, vh))
     if full_matrices and m != n:
         raise NotImplementedError(f"{op}: full matrices for a non-square input of shape "
                                   f"{shape} are not supported; ask for the reduced SVD")
@@ -241,7 +248,9 @@ def _cutoff(sv, m, n, atol, rtol):
     defaulting to eps * max(m, n) when atol is not given."""
     if rtol is None:
         rtol = np.finfo(sv.dtype).eps * max(m, n) if atol is None or atol == 0 else 0.0
-    top = sv.max(-1, keepdims=True) if sv.size else sv
+    if not sv.size:
+        return np.zeros(sv.shape, bool)
+    top = sv.max(-1, keepdims=True)
     return sv > np.maximum(atol or 0.0, rtol * top)
 
 

@@ -35,6 +35,10 @@ def _back(y, x, axis, keepdim=True):
 def prod(x, dim=None, keepdim=False, *, dtype=None):
     """The product over `dim` (all elements when None), of x cast to `dtype` when given."""
     x = reduce._cast(x, dtype)
+    if dim is not None and not isinstance(dim, (int, np.integer)):    # several dims in turn
+        for d in sorted(reduce.normalize_dims(dim, np.ndim(x), "prod"), reverse=True):
+            x = prod(x, d, keepdim)
+        return x
     if dim is None:
         y = _pairwise_product(sh.reshape(x, (1, -1)))
         return sh.reshape(y, (1,) * np.ndim(x) if keepdim else ())
@@ -160,6 +164,8 @@ def dist(a, b, p=2):
 def diff(x, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along `dim`, with prepend / append joined first."""
     axis = normalize_dim(dim, np.ndim(x), "diff")
+    if n == 0:                          # PyTorch: the input, without prepend or append
+        return x * 1
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         x = sh.cat([p if np.ndim(p) else sh.broadcast_to(
