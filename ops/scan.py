@@ -212,14 +212,20 @@ def _derivative(x, axis, h, edge_order):
     def f(lo, hi):
         return along(x, axis, slice(lo, hi))
     trail = (1,) * (np.ndim(x) - axis - 1)
-    if np.ndim(h):                      # coordinates: non-uniform central differences
-        if edge_order != 1:
-            raise NotImplementedError("gradient: coordinates need edge_order=1")
+    if np.ndim(h):                      # coordinates: non-uniform differences (NumPy's)
         d = np.diff(np.asarray(h, np.float64))
         hl, hr = d[:-1].reshape((-1,) + trail), d[1:].reshape((-1,) + trail)
         inner = (hl * hl * f(2, None) - hr * hr * f(0, n - 2) + (hr * hr - hl * hl)
                  * f(1, n - 1)) / (hl * hr * (hl + hr))
-        first, last = (f(1, 2) - f(0, 1)) / d[0], (f(n - 1, n) - f(n - 2, n - 1)) / d[-1]
+        if edge_order == 1:
+            first, last = (f(1, 2) - f(0, 1)) / d[0], (f(n - 1, n) - f(n - 2, n - 1)) / d[-1]
+        else:                           # second-order one-sided differences at the edges
+            a, b = d[0], d[1]
+            first = (-(2 * a + b) / (a * (a + b)) * f(0, 1) + (a + b) / (a * b) * f(1, 2)
+                     - a / (b * (a + b)) * f(2, 3))
+            a, b = d[-2], d[-1]
+            last = (b / (a * (a + b)) * f(n - 3, n - 2) - (a + b) / (a * b) * f(n - 2, n - 1)
+                    + (2 * b + a) / (b * (a + b)) * f(n - 1, n))
     else:
         h = float(h)
         inner = (f(2, None) - f(0, n - 2)) / (2 * h)
