@@ -38,7 +38,7 @@ pytest.importorskip("expecttest")   # common_methods_invocations imports it
 TOL = 1e-7
 # 8 keeps the run under a minute on 2 cores; TAPEGRAD_PARITY_SAMPLES=N runs more (slowly)
 SAMPLES_PER_OP = int(os.environ.get("TAPEGRAD_PARITY_SAMPLES", 8))
-MAPPED_FLOOR = 510                  # raise these as coverage grows; never lower them
+MAPPED_FLOOR = 530                  # raise these as coverage grows; never lower them
 AGREED_FLOOR = 0.99
 
 # OpInfos whose op is not PyTorch's function of the sample's (input, *args) (op_db wraps
