@@ -245,13 +245,16 @@ def svdvals(a):
 
 def _cutoff(sv, m, n, atol, rtol):
     """The singular values counted as non-zero: above max(atol, rtol * max(S)), rtol
-    defaulting to eps * max(m, n) when atol is not given."""
+    defaulting to eps * max(m, n) when atol is not given; atol and rtol may be tensors, one
+    value per matrix of the batch."""
+    atol = None if atol is None else np.asarray(plain(atol), np.float64)
     if rtol is None:
-        rtol = np.finfo(sv.dtype).eps * max(m, n) if atol is None or atol == 0 else 0.0
+        rtol = np.finfo(sv.dtype).eps * max(m, n) if atol is None or not atol.any() else 0.0
     if not sv.size:
         return np.zeros(sv.shape, bool)
     top = sv.max(-1, keepdims=True)
-    return sv > np.maximum(atol or 0.0, rtol * top)
+    low = 0.0 if atol is None else atol[..., None]
+    return sv > np.maximum(low, np.asarray(plain(rtol), np.float64)[..., None] * top)
 
 
 @primitive(save=("a", "y"), static=("atol", "rtol", "hermitian"))
