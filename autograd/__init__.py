@@ -14,7 +14,7 @@ from .checkpoint import checkpoint
 from .random import manual_seed, Generator
 from .device import device
 from . import (accelerator, backends, cuda, distributed, distributions, fft, functional,
-               linalg, signal, sparse, utils)
+               linalg, masked, signal, sparse, utils)
 from .sparse import sparse_coo_tensor
 import sys
 

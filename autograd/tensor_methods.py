@@ -6,8 +6,8 @@ gradient).
 import numpy as np
 
 import ops
-from . import engine
 from .device import check_device, device
+from .tensor_math import MathMethods, constant
 
 
 def _sizes(sizes):
@@ -15,11 +15,6 @@ def _sizes(sizes):
     if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
         return tuple(sizes[0])
     return tuple(sizes)
-
-
-def _data(array):
-    """An array as a Tensor that does not require grad."""
-    return engine.Tensor._wrap(np.asarray(array))
 
 
 def _dim(x, dim, op):
@@ -35,16 +30,18 @@ def _cast(x, dtype):
 def _new(x, make, size, dtype, device, requires_grad, op):
     """new_zeros / new_ones / new_full / new_empty: x's dtype unless `dtype` says otherwise."""
     check_device(device, op)
-    t = _data(make(_sizes(size), x.dtype if dtype is None else np.dtype(dtype)))
+    t = constant(make(_sizes(size), x.dtype if dtype is None else np.dtype(dtype)))
     return t.requires_grad_(True) if requires_grad else t
 
 
-class TensorMethods:
+class TensorMethods(MathMethods):
     __slots__ = ()
 
     # ---- elementwise ---------------------------------------------------------------------
-    def add(self, other): return ops.add(self, other)
-    def sub(self, other): return ops.sub(self, other)
+    def add(self, other, *, alpha=1):
+        return ops.add(self, other if alpha == 1 else other * alpha)
+    def sub(self, other, *, alpha=1):
+        return ops.sub(self, other if alpha == 1 else other * alpha)
     def mul(self, other): return ops.mul(self, other)
     def div(self, other, *, rounding_mode=None):
         """True division; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient,
@@ -121,71 +118,6 @@ class TensorMethods:
     def sin(self): return ops.sin(self)
     def cos(self): return ops.cos(self)
     def expm1(self): return ops.expm1(self)
-    def tan(self): return ops.tan(self)
-    def asin(self): return ops.asin(self)
-    def acos(self): return ops.acos(self)
-    def atan(self): return ops.atan(self)
-    def sinh(self): return ops.sinh(self)
-    def cosh(self): return ops.cosh(self)
-    def asinh(self): return ops.asinh(self)
-    def acosh(self): return ops.acosh(self)
-    def atanh(self): return ops.atanh(self)
-    arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-    def atan2(self, other): return ops.atan2(self, other)
-    arctan2 = atan2
-    def lgamma(self): return ops.lgamma(self)
-    def digamma(self): return ops.digamma(self)
-    def polygamma(self, n): return ops.polygamma(n, self)
-    def mvlgamma(self, p): return ops.mvlgamma(self, p)
-    def erf(self): return ops.erf(self)
-    def erfc(self): return ops.erfc(self)
-    def erfinv(self): return ops.erfinv(self)
-    def erfcx(self): return ops.erfcx(self)
-    def log2(self): return ops.log2(self)
-    def log10(self): return ops.log10(self)
-    def exp2(self): return ops.exp2(self)
-    def logaddexp(self, other): return ops.logaddexp(self, other)
-    def logaddexp2(self, other): return ops.logaddexp2(self, other)
-    def deg2rad(self): return ops.deg2rad(self)
-    def rad2deg(self): return ops.rad2deg(self)
-    def sinc(self): return ops.sinc(self)
-    def xlogy(self, other): return ops.xlogy(self, other)
-    def hypot(self, other): return ops.hypot(self, other)
-    def copysign(self, other): return ops.copysign(self, other)
-    def fmod(self, other): return ops.fmod(self, other)
-    def remainder(self, other): return ops.remainder(self, other)
-    def frac(self): return ops.frac(self)
-    def float_power(self, exponent): return ops.float_power(self, exponent)
-    def logit(self, eps=None): return ops.logit(self, eps)
-    def heaviside(self, values): return ops.heaviside(self, values)
-    def addcmul(self, tensor1, tensor2, *, value=1):
-        return ops.addcmul(self, tensor1, tensor2, value=value)
-    def addcdiv(self, tensor1, tensor2, *, value=1):
-        return ops.addcdiv(self, tensor1, tensor2, value=value)
-    def fmax(self, other): return ops.fmax(self, other)
-    def fmin(self, other): return ops.fmin(self, other)
-    def true_divide(self, other): return ops.div(self, other)
-    def positive(self): return self
-    # real tensors are their own conjugates: conj and friends return them unchanged
-    def conj(self): return self if self.dtype.kind != "c" else _data(np.conj(self.data))
-    conj_physical = resolve_conj = conj
-    def resolve_neg(self): return self
-    def real(self): return self if self.dtype.kind != "c" else _data(self.data.real)
-    def angle(self):
-        """0 for x >= 0, pi for x < 0 (NaN stays NaN): constant, zero gradient."""
-        return ops.stepped(self, np.where(np.isnan(self.data), self.data,
-                                          np.where(self.data < 0, np.pi, 0.0)))
-    def ldexp(self, other): return self * 2.0 ** other
-    def frexp(self):
-        """(mantissa, exponent): self = mantissa 2^exponent; the mantissa's gradient is
-        2^-exponent."""
-        exponent = np.frexp(np.asarray(self))[1]
-        return self * 2.0 ** -exponent.astype(self.dtype), _data(exponent.astype(np.int32))
-    def sgn(self): return ops.sign(self)
-    def signbit(self): return _data(np.signbit(np.asarray(self)))
-    def isposinf(self): return _data(np.isposinf(np.asarray(self)))
-    def isneginf(self): return _data(np.isneginf(np.asarray(self)))
-    def isreal(self): return _data(np.isreal(np.asarray(self)))
     def square(self): return self * self
     def rsqrt(self): return ops.rsqrt(self)
     def reciprocal(self): return 1 / self
@@ -213,20 +145,20 @@ class TensorMethods:
     def le(self, other): return self <= other
     def gt(self, other): return self > other
     def ge(self, other): return self >= other
-    def logical_not(self): return _data(~np.asarray(self, bool))
-    def isnan(self): return _data(np.isnan(np.asarray(self)))
-    def isinf(self): return _data(np.isinf(np.asarray(self)))
-    def isfinite(self): return _data(np.isfinite(np.asarray(self)))
+    def logical_not(self): return constant(~np.asarray(self, bool))
+    def isnan(self): return constant(np.isnan(np.asarray(self)))
+    def isinf(self): return constant(np.isinf(np.asarray(self)))
+    def isfinite(self): return constant(np.isfinite(np.asarray(self)))
     def any(self, dim=None, keepdim=False):
-        return _data(np.asarray(self).any(dim, keepdims=keepdim))
+        return constant(np.asarray(self).any(dim, keepdims=keepdim))
     def all(self, dim=None, keepdim=False):
-        return _data(np.asarray(self).all(dim, keepdims=keepdim))
+        return constant(np.asarray(self).all(dim, keepdims=keepdim))
     def nonzero(self, *, as_tuple=False):
         """The indices of the non-zero elements, (count, ndim); as_tuple: one index tensor
         per dim (a 0-d tensor counting as 1-d)."""
         if as_tuple:
-            return tuple(_data(c) for c in np.argwhere(np.atleast_1d(np.asarray(self))).T)
-        return _data(np.argwhere(np.asarray(self)))
+            return tuple(constant(c) for c in np.argwhere(np.atleast_1d(np.asarray(self))).T)
+        return constant(np.argwhere(np.asarray(self)))
     def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
         return bool(np.allclose(np.asarray(self), np.asarray(other), rtol, atol, equal_nan))
     def equal(self, other): return bool(np.array_equal(np.asarray(self), np.asarray(other)))
@@ -262,52 +194,6 @@ class TensorMethods:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return ops.topk(self, k, dim, largest, sorted)
     def median(self, dim=None, keepdim=False): return ops.median(self, dim, keepdim)
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
-        return ops.prod(self, dim, keepdim, dtype=dtype)
-    def cumprod(self, dim, *, dtype=None): return ops.cumprod(self, dim, dtype=dtype)
-    def logcumsumexp(self, dim): return ops.logcumsumexp(self, dim)
-    def cummax(self, dim): return ops.cummax(self, dim)
-    def cummin(self, dim): return ops.cummin(self, dim)
-    def nansum(self, dim=None, keepdim=False, *, dtype=None):
-        return ops.nansum(self, dim, keepdim, dtype=dtype)
-    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
-        return ops.nanmean(self, dim, keepdim, dtype=dtype)
-    def count_nonzero(self, dim=None): return ops.count_nonzero(self, dim)
-    def aminmax(self, *, dim=None, keepdim=False): return ops.aminmax(self, dim=dim,
-                                                                       keepdim=keepdim)
-    def dist(self, other, p=2): return ops.dist(self, other, p)
-    def kthvalue(self, k, dim=-1, keepdim=False): return ops.kthvalue(self, k, dim, keepdim)
-    def nanmedian(self, dim=None, keepdim=False): return ops.nanmedian(self, dim, keepdim)
-    def mode(self, dim=-1, keepdim=False): return ops.mode(self, dim, keepdim)
-    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
-        return ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
-    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
-        return ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
-    def msort(self): return ops.msort(self)
-    def argwhere(self): return ops.argwhere(self)
-    def nonzero_static(self, *, size, fill_value=-1):
-        """nonzero's indices, cut or padded with fill_value rows to `size` rows."""
-        where = np.argwhere(np.asarray(self))[:size]
-        pad = np.full((size - len(where), self.ndim), fill_value, np.int64)
-        return _data(np.concatenate([where, pad]).astype(np.int64))
-    def matrix_exp(self): return ops.matrix_exp(self)
-    def bincount(self, weights=None, minlength=0): return ops.bincount(self, weights, minlength)
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return ops.unique(self, sorted, return_inverse, return_counts, dim)
-    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
-        return ops.unique_consecutive(self, return_inverse, return_counts, dim)
-    def histc(self, bins=100, min=0, max=0): return ops.histc(self, bins, min, max)
-    def cov(self, *, correction=1, fweights=None, aweights=None):
-        return ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
-    def corrcoef(self): return ops.corrcoef(self)
-    def logical_and(self, other): return _data(np.logical_and(self, np.asarray(other)))
-    def logical_or(self, other): return _data(np.logical_or(self, np.asarray(other)))
-    def logical_xor(self, other): return _data(np.logical_xor(self, np.asarray(other)))
-    def isclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return _data(np.isclose(np.asarray(self), np.asarray(other), rtol, atol, equal_nan))
-    def fill(self, value): return self * 0 + value
-    def diff(self, n=1, dim=-1, prepend=None, append=None):
-        return ops.diff(self, n, dim, prepend, append)
 
     # ---- shapes and indexing -----------------------------------------------------------------
     def contiguous(self): return self
@@ -394,7 +280,7 @@ class TensorMethods:
         counts, edges = np.histogram(np.asarray(self), bins, range,
                                      weights=None if weight is None else np.asarray(weight),
                                      density=density)
-        return _data(counts.astype(self.dtype)), _data(edges.astype(self.dtype))
+        return constant(counts.astype(self.dtype)), constant(edges.astype(self.dtype))
     def diagonal(self, offset=0, dim1=0, dim2=1): return ops.diagonal(self, offset, dim1, dim2)
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return ops.diag_embed(self, offset, dim1, dim2)

@@ -29,7 +29,6 @@ from autograd.extend import primitive, plain, like
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from .linalg import matmul
 
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
@@ -184,6 +183,13 @@ def linalg_svd(a, full_matrices=True, op="linalg.svd"):
     if len(shape) < 2:
         raise ValueError(f"{op}: expects matrices (..., m, n), got shape {shape}")
     m, n = shape[-2:]
+    if not m or not n:                  # no singular values: identities for the full bases
+        lead, dtype = shape[:-2], np.result_type(plain(a))
+        u = np.broadcast_to(np.eye(m, dtype=dtype), lead + (m, m)) if full_matrices else \
+            np.zeros(lead + (m, 0), dtype)
+        vh = np.broadcast_to(np.eye(n, dtype=dtype), lead + (n, n)) if full_matrices else \
+            np.zeros(lead + (0, n), dtype)
+        return SVDResult(like(a, u), like(a, np.zeros(lead + (0,), dtype)), like(a, vh))
     if full_matrices and m != n:
         raise NotImplementedError(f"{op}: full matrices for a non-square input of shape "
                                   f"{shape} are not supported; ask for the reduced SVD")
@@ -209,11 +215,16 @@ def svdvals(a):
 
 def _cutoff(sv, m, n, atol, rtol):
     """The singular values counted as non-zero: above max(atol, rtol * max(S)), rtol
-    defaulting to eps * max(m, n) when atol is not given."""
+    defaulting to eps * max(m, n) when atol is not given; atol and rtol may be tensors, one
+    value per matrix of the batch."""
+    atol = None if atol is None else np.asarray(plain(atol), np.float64)
     if rtol is None:
-        rtol = np.finfo(sv.dtype).eps * max(m, n) if atol is None or atol == 0 else 0.0
-    top = sv.max(-1, keepdims=True) if sv.size else sv
-    return sv > np.maximum(atol or 0.0, rtol * top)
+        rtol = np.finfo(sv.dtype).eps * max(m, n) if atol is None or not atol.any() else 0.0
+    if not sv.size:
+        return np.zeros(sv.shape, bool)
+    top = sv.max(-1, keepdims=True)
+    low = 0.0 if atol is None else atol[..., None]
+    return sv > np.maximum(low, np.asarray(plain(rtol), np.float64)[..., None] * top)
 
 
 @primitive(save=("a", "y"), static=("atol", "rtol", "hermitian"))

@@ -60,8 +60,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
-    """input where target is 1, max(0, margin - input) where it is -1."""
-    t = _labels(target, [-1, 1], "hinge_embedding_loss")
+    """input where target is 1, max(0, margin - input) where it is -1; any other target value
+    takes both terms, as PyTorch's."""
+    t = np.asarray(plain(target))
     loss = ew.where(t != 1, ew.relu(margin - input), 0) + ew.where(t != -1, input, 0)
     return reduce_loss(loss, reduction, "hinge_embedding_loss")
 

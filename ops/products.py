@@ -79,7 +79,8 @@ def tensordot(a, b, dims=2):
         da, db = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
     da = [normalize_dim(d, na, "tensordot") for d in da]
     db = [normalize_dim(d, nb, "tensordot") for d in db]
-    if [np.shape(a)[i] for i in da] != [np.shape(b)[i] for i in db]:
+    if any(np.shape(a)[i] != np.shape(b)[j] and 1 not in (np.shape(a)[i], np.shape(b)[j])
+           for i, j in zip(da, db)):                         # size 1 broadcasts, as PyTorch
         raise ValueError(f"tensordot: contracted dims {da} of {np.shape(a)} and {db} of "
                          f"{np.shape(b)} differ in size")
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -35,6 +35,10 @@ def _back(y, x, axis, keepdim=True):
 def prod(x, dim=None, keepdim=False, *, dtype=None):
     """The product over `dim` (all elements when None), of x cast to `dtype` when given."""
     x = reduce._cast(x, dtype)
+    if dim is not None and not isinstance(dim, (int, np.integer)):    # several dims in turn
+        for d in sorted(reduce.normalize_dims(dim, np.ndim(x), "prod"), reverse=True):
+            x = prod(x, d, keepdim)
+        return x
     if dim is None:
         y = _pairwise_product(sh.reshape(x, (1, -1)))
         return sh.reshape(y, (1,) * np.ndim(x) if keepdim else ())
@@ -160,6 +164,8 @@ def dist(a, b, p=2):
 def diff(x, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along `dim`, with prepend / append joined first."""
     axis = normalize_dim(dim, np.ndim(x), "diff")
+    if n == 0:                          # PyTorch: the input, without prepend or append
+        return x * 1
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         x = sh.cat([p if np.ndim(p) else sh.broadcast_to(
@@ -206,14 +212,20 @@ def _derivative(x, axis, h, edge_order):
     def f(lo, hi):
         return along(x, axis, slice(lo, hi))
     trail = (1,) * (np.ndim(x) - axis - 1)
-    if np.ndim(h):                      # coordinates: non-uniform central differences
-        if edge_order != 1:
-            raise NotImplementedError("gradient: coordinates need edge_order=1")
+    if np.ndim(h):                      # coordinates: non-uniform differences (NumPy's)
         d = np.diff(np.asarray(h, np.float64))
         hl, hr = d[:-1].reshape((-1,) + trail), d[1:].reshape((-1,) + trail)
         inner = (hl * hl * f(2, None) - hr * hr * f(0, n - 2) + (hr * hr - hl * hl)
                  * f(1, n - 1)) / (hl * hr * (hl + hr))
-        first, last = (f(1, 2) - f(0, 1)) / d[0], (f(n - 1, n) - f(n - 2, n - 1)) / d[-1]
+        if edge_order == 1:
+            first, last = (f(1, 2) - f(0, 1)) / d[0], (f(n - 1, n) - f(n - 2, n - 1)) / d[-1]
+        else:                           # second-order one-sided differences at the edges
+            a, b = d[0], d[1]
+            first = (-(2 * a + b) / (a * (a + b)) * f(0, 1) + (a + b) / (a * b) * f(1, 2)
+                     - a / (b * (a + b)) * f(2, 3))
+            a, b = d[-2], d[-1]
+            last = (b / (a * (a + b)) * f(n - 3, n - 2) - (a + b) / (a * b) * f(n - 2, n - 1)
+                    + (2 * b + a) / (b * (a + b)) * f(n - 1, n))
     else:
         h = float(h)
         inner = (f(2, None) - f(0, n - 2)) / (2 * h)

@@ -50,9 +50,9 @@ def cholesky_solve(B, L, upper=False):
 
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A X = B (via the pseudo-inverse), as torch.linalg.lstsq:
-    the rank except for driver "gels"; with "gelsd" or "gelss" the singular values of A and,
-    when m > n and A has full rank, the squared residual norms of each column; the others
-    empty."""
+    the rank except for driver "gels"; the singular values of A with "gelsd" or "gelss"; the
+    squared residual norms of each column with those or "gels" when m > n and A has full
+    rank; the others empty (the default driver is "gelsy")."""
     m, n = np.shape(A)[-2:]
     vector = np.ndim(B) == np.ndim(A) - 1
     b = sh.unsqueeze(B, -1) if vector else B
@@ -63,9 +63,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residuals, values = empty, empty
     if driver in ("gelsd", "gelss"):
         values = svdvals(A)
-        if m > n and np.all(full_rank == n):
-            residuals = reduce.sum((matmul(A, x) - b) ** 2, -2)
-            residuals = residuals[..., 0] if vector else residuals
+    if driver in ("gels", "gelsd", "gelss") and m > n and np.all(full_rank == n):
+        residuals = reduce.sum((matmul(A, x) - b) ** 2, -2)
+        residuals = residuals[..., 0] if vector else residuals
     return LstsqResult(x[..., 0] if vector else x, residuals, rank, values)
 
 

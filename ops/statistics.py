@@ -94,7 +94,7 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
         np.full(a.shape[:axis] + (1,) + a.shape[axis + 1:], a.shape[axis])
     has_nan = np.isnan(a).any(axis=axis, keepdims=True)
     outs = []
-    for qv in qs.reshape(-1):
+    for k, qv in enumerate(qs.reshape(-1)):
         pos = qv * (np.maximum(count, 1) - 1)
         lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
         if interpolation == "lower":
@@ -103,10 +103,13 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
             lo = hi
         elif interpolation == "nearest":
             lo = hi = np.round(pos).astype(np.int64)    # half to even, as PyTorch
-        w = pos - lo if interpolation == "linear" else np.full(pos.shape, 0.5 if
-                                                               interpolation == "midpoint" else 0.0)
+        if interpolation == "linear":   # q differentiable too when it is a Tensor
+            qk = sh.reshape(q, (-1,))[k] if is_tensor(q) else qv
+            w = qk * (np.maximum(count, 1) - 1).astype(a.dtype) - lo
+        else:
+            w = np.full(pos.shape, 0.5 if interpolation == "midpoint" else 0.0, a.dtype)
         a_lo, a_hi = gather(values, axis, lo), gather(values, axis, hi)
-        y = a_lo + (a_hi - a_lo) * w.astype(a.dtype)
+        y = a_lo + (a_hi - a_lo) * w
         nan_out = (count == 0) if ignore_nan else has_nan
         y = ew.where(nan_out, np.nan, y)
         outs.append(y if keepdim and dim is not None else sh.squeeze(y, axis) if dim is not None

@@ -80,6 +80,15 @@ def test_std_and_var_take_unbiased_and_correction_none():
         ag.tensor(x).var(unbiased=True, correction=0)
 
 
+def test_hinge_embedding_loss_takes_any_target_as_pytorch():
+    torch = pytest.importorskip("torch")
+    target = np.array([2.0, 0.0, -1.0])
+    torch_parity(lambda x: F.hinge_embedding_loss(x, target, reduction="none"),
+                 lambda x: torch.nn.functional.hinge_embedding_loss(
+                     x, torch.tensor(target), reduction="none"),
+                 np.array([0.5, 2.0, 0.25]))
+
+
 def test_narrow_with_a_negative_start():
     x = ag.tensor(np.arange(5.0))
     assert x.narrow(0, -2, 2).tolist() == [3.0, 4.0]
