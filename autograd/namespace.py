@@ -13,7 +13,7 @@ from .tensor import Tensor
 
 # Tensor methods that PyTorch also has as torch.NAME(input, ...) and ops does not define
 METHOD_FUNCTIONS = (
-    "addmm", "all", "allclose", "any", "baddbmm", "bmm", "ceil", "clamp_", "clamp_max",
+    "true_divide", "addmm", "all", "allclose", "any", "baddbmm", "bmm", "ceil", "clamp_", "clamp_max",
     "clamp_min", "clone", "detach", "diag", "eq", "equal", "fill_", "floor", "ge", "gt",
     "index_select", "isfinite", "isinf", "isnan", "le", "lerp", "logical_not", "lt",
     "masked_fill", "masked_select", "mm", "movedim", "nan_to_num", "narrow", "ne", "neg_",

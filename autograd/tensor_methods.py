@@ -53,6 +53,7 @@ class TensorMethods(MathMethods):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
                              f"{rounding_mode!r}")
         return ops.stepped(self / other, rounding(np.asarray(self) / np.asarray(other)))
+    def true_divide(self, other): return ops.div(self, other)      # torch's alias of div
     def neg(self): return ops.neg(self)
     def pow(self, exponent): return ops.pow(self, exponent)
     def exp(self): return ops.exp(self)

@@ -24,6 +24,7 @@ X = np.random.default_rng(0).standard_normal((3, 4))
     ("softmax", lambda t: (t, 1), {}), ("logsumexp", lambda t: (t, 1), {}),
     ("diag", lambda t: (t,), {}), ("narrow", lambda t: (t, 1, 1, 2), {}),
     ("argmax", lambda t: (t,), {"dim": 1}), ("max", lambda t: (t,), {}),
+    ("true_divide", lambda t: (t, 2.0), {}),
 ])
 def test_namespace_functions_match_torch(name, args, kwargs):
     ours = getattr(ag, name)(*args(ag.tensor(X)), **kwargs)
