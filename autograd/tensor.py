@@ -5,7 +5,7 @@ itself to the engine, which creates and recognises tensors of this class."""
 import numpy as np
 
 import ops
-from . import backprop, engine, hooks, numpy_protocol, sparse
+from . import backprop, engine, hooks, numpy_protocol
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .device import check_device, is_device
 from .tensor_methods import TensorMethods
@@ -244,9 +244,6 @@ class Tensor(TensorMethods):
             return f"torch.{TYPE_NAMES.get(self.dtype, str(self.dtype) + 'Tensor')}"
         dtype = np.dtype(_dtype_of(dtype))
         return self if dtype == self.dtype else ops.astype(self, dtype)
-
-    def to_sparse(self, *args, **kwargs):
-        return sparse.sparse_coo_tensor(self)
 
     def __format__(self, spec):
         """A 0-d tensor formats as its number (f"{loss:.4f}"), as PyTorch's."""

@@ -47,6 +47,7 @@ ALIASES = {
     "nn.functional.embedding": lambda weight, idx, **kw: F.embedding(idx, weight, **kw),
     "nn.functional.embedding_bag": lambda weight, idx, **kw: F.embedding_bag(idx, weight, **kw),
     "einsum": lambda tensors, equation: ops.einsum(equation, *tensors),
+    "where": lambda x, condition, other: ag.where(condition, x, other),   # its op reorders
     "polygamma": lambda x, n, **kw: ops.polygamma(n, x, **kw),
     "special.polygamma": lambda x, n, **kw: ops.polygamma(n, x, **kw),
     "zero_": lambda x: x.clone().zero_(),
