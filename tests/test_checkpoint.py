@@ -1,5 +1,6 @@
 """autograd.checkpoint: same gradients, only the inputs saved."""
 import numpy as np
+import pytest
 
 import autograd as ag
 from gradrows import Row, check
@@ -14,8 +15,9 @@ GRAD_ROWS = [
 ]
 
 
-def test_gradients():
-    check(GRAD_ROWS[0])
+@pytest.mark.parametrize("row", GRAD_ROWS, ids=str)
+def test_gradients(row):
+    check(row)
 
 
 def test_same_gradients_as_without_checkpoint():

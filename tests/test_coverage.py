@@ -22,6 +22,23 @@ def test_every_primitive_has_a_gradcheck_row():
     assert not missing, f"primitives without a gradcheck row: {missing}"
 
 
+def test_every_module_with_rows_runs_them():
+    # a module's rows count only if one of its tests runs check() on each: parametrized over
+    # GRAD_ROWS, or (rows that need special running, e.g. on 2 MPI ranks) the test it names
+    # in GRAD_ROWS_RUN_BY
+    for path in sorted(HERE.glob("test_*.py")):
+        module = importlib.import_module(path.stem)
+        if not getattr(module, "GRAD_ROWS", None):
+            continue
+        runner = getattr(module, "GRAD_ROWS_RUN_BY", None)
+        if runner is None:
+            assert 'parametrize("row", GRAD_ROWS' in path.read_text(), \
+                f"{path.name} lists GRAD_ROWS but no test is parametrized over them"
+        else:
+            assert callable(getattr(module, runner.split("[")[0], None)), \
+                f"{path.name}: GRAD_ROWS_RUN_BY names {runner!r}, which is not a test there"
+
+
 def test_every_row_names_a_primitive():
     unknown = sorted({r.op for r in _rows()} - set(ag.PRIMITIVES))
     assert not unknown, f"rows name unknown primitives: {unknown}"

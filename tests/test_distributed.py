@@ -23,8 +23,10 @@ from gradrows import Row
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER = os.path.join(HERE, "distributed_worker.py")
 
-# checked on 2 ranks by the worker: a rank's x reaches every rank's output, so the numerical
-# and analytical derivatives of every rank (which perturb in lockstep) both count all ranks
+# checked on 2 ranks by the worker (GRAD_ROWS_RUN_BY): a rank's x reaches every rank's output,
+# so the numerical and analytical derivatives of every rank (which perturb in lockstep) both
+# count all ranks
+GRAD_ROWS_RUN_BY = "test_on_two_ranks[grad_rows]"
 GRAD_ROWS = [Row("all_reduce", lambda x: dist_F.all_reduce(x), ((3, 4),)),
              Row("all_reduce", lambda x, w: dist_F.all_reduce(x * w) * x, ((5,), (5,)),
                  id="product"),
