@@ -11,6 +11,8 @@ from ._vecmath import njit_cached
 
 @njit_cached()
 def _lgamma(x):
+    if x <= 0.0 and x == np.floor(x):  # a pole (or -inf): +inf, as torch; Python's math.lgamma
+        return math.inf                # would raise here when NUMBA_DISABLE_JIT=1
     return math.lgamma(x)
 
 
