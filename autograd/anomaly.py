@@ -27,7 +27,7 @@ class _AnomalyHook:
     def forward(self, name, fwd_seconds, op_seconds, out, call):
         if self._nested:
             return
-        data = out.data if isinstance(out, Tensor) else out
+        data = out._data if isinstance(out, Tensor) else out
         if isinstance(out, Tensor) and out._node is not None:
             out._node.trace = traceback.extract_stack()[:-2]
         bad = _bad_values(data)
@@ -43,7 +43,7 @@ class _AnomalyHook:
         self._nested -= 1
 
     def check_vjp(self, node, gx):
-        bad = _bad_values(gx.data if isinstance(gx, Tensor) else gx)
+        bad = _bad_values(gx._data if isinstance(gx, Tensor) else gx)
         if bad:
             where = ("".join(traceback.format_list(node.trace)) if node.trace
                      else "  (recorded before anomaly detection was enabled)\n")

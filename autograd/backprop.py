@@ -54,12 +54,12 @@ def _as_root_grad(out, g, i, create_graph):
     """Check and convert the gradient given for output `i`: an array, or a Tensor when the
     backward pass is recorded (a constant one where an array was given)."""
     if g is None:
-        if out.data.size != 1:
+        if out._data.size != 1:
             raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
                                f"output {i} has shape {out.shape}, pass a gradient of that shape")
-        g = np.ones_like(out.data)
+        g = np.ones_like(out._data)
     if isinstance(g, engine.Tensor):
-        g = g if create_graph else g.data
+        g = g if create_graph else g._data
     else:
         g = np.asarray(g, dtype=out.dtype)
         if create_graph:
@@ -190,7 +190,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         t_start = perf_counter()
     _callbacks.append([])
     try:
-        with set_grad_enabled(create_graph), recording(create_graph):
+        # VJPs meet IEEE special values silently, as PyTorch's (g / x at x = 0 is inf)
+        with set_grad_enabled(create_graph), recording(create_graph), \
+                np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             while heap:
                 node = heappop(heap)[1]
                 g = pending.pop(node)

@@ -12,7 +12,7 @@ def _checkpoint(*xs, fn):
     """fn(*xs) run without recording; backward runs it again, recording, and differentiates
     that. Only the inputs are saved, none of fn's intermediate values."""
     with no_grad():
-        y = fn(*[Tensor._wrap(x) if isinstance(x, np.ndarray) else x for x in xs]).data
+        y = fn(*[Tensor._wrap(x) if isinstance(x, np.ndarray) else x for x in xs])._data
     recomputed = [None, None]                 # [g, gradients]: one recomputation per backward
 
     def vjp(k):
@@ -29,7 +29,7 @@ def _checkpoint(*xs, fn):
             gx = recomputed[1][k]
             if gx is None:
                 return np.zeros(xs[k].shape, xs[k].dtype)
-            return gx if is_recording() else gx.data
+            return gx if is_recording() else gx._data
         return gk
     return y, tuple(vjp(k) for k in range(len(xs)))
 

@@ -214,7 +214,7 @@ def primitive(fwd=None, *, save, static=()):
                     edges.append(a._node or a)
                 else:
                     edges.append(None)
-                datas.append(a.data)
+                datas.append(a._data)
             else:
                 datas.append(a)
                 edges.append(None)
@@ -229,7 +229,7 @@ def primitive(fwd=None, *, save, static=()):
             raise _named(name, e) from e
         if wrap:
             t = Tensor.__new__(Tensor)
-            t.data = y = y if type(y) is np.ndarray else np.asarray(y)
+            t._data = y = y if type(y) is np.ndarray else np.asarray(y)
             t.grad = None
             t._version = None
             if record and getattr(_state, "enabled", True) and y.dtype.kind in "fc":
@@ -310,7 +310,7 @@ def _split_static(name, n, args):
                 raise TypeError(f"{name}: argument of shape {a.shape} is a static setting and "
                                 "cannot be differentiated; detach it or use an op that is "
                                 "differentiable in it")
-            a = a.data
+            a = a._data
         static.append(a)
     return args[:n], static
 
@@ -336,9 +336,9 @@ def version_counter(t):
 
 def _share_version(t, args):
     """`t` is a view: give it the counter of the input whose array it views."""
-    root = t.data.base
+    root = t._data.base
     for a in args:
-        if isinstance(a, Tensor) and (a.data is root or a.data.base is root):
+        if isinstance(a, Tensor) and (a._data is root or a._data.base is root):
             c = t._version = version_counter(a)
             if t._node is not None and t._node.out is not None:
                 t._node.out_version = (c, c[0])

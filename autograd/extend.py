@@ -31,7 +31,7 @@ from .grad_mode import is_recording as recording
 
 def plain(x):
     """The array behind a Tensor, or `x` itself."""
-    return x.data if isinstance(x, engine.Tensor) else x
+    return x._data if isinstance(x, engine.Tensor) else x
 
 
 def is_tensor(x):

@@ -29,7 +29,7 @@ def _prepare(inputs, create_graph):
         if create_graph and isinstance(x, Tensor) and x.requires_grad:
             out.append(x)
         else:
-            data = x.data if isinstance(x, Tensor) else np.asarray(x, dtype=float)
+            data = x._data if isinstance(x, Tensor) else np.asarray(x, dtype=float)
             out.append(Tensor(data, requires_grad=True))
     return tuple(out), is_tuple
 
@@ -38,7 +38,7 @@ def _grads(outputs, xs, grad_outputs, create_graph):
     """grad with unused inputs as zeros."""
     gs = grad(outputs, xs, grad_outputs, retain_graph=True, create_graph=create_graph,
               allow_unused=True)
-    return tuple(Tensor._wrap(np.zeros_like(x.data)) if g is None else
+    return tuple(Tensor._wrap(np.zeros_like(x._data)) if g is None else
                  (g if create_graph else g.detach()) for g, x in zip(gs, xs))
 
 
@@ -76,14 +76,14 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     if v is None:
         if len(xs) != 1 or xs[0].numel() != 1:
             raise ValueError("jvp: v can only be omitted for a single one-element input")
-        v = np.ones_like(xs[0].data)
+        v = np.ones_like(xs[0]._data)
     vs = _vector(v, xs, "jvp")
     ys, out_tuple = _as_tuple(func(*xs))
-    us = [Tensor(np.zeros_like(y.data), requires_grad=True) for y in ys]
+    us = [Tensor(np.zeros_like(y._data), requires_grad=True) for y in ys]
     gs = _grads(list(ys), xs, us, create_graph=True)       # u -> J^T u, linear in u
     live = [(g, v) for g, v in zip(gs, vs) if g.requires_grad]
     jv = (_grads([g for g, _ in live], us, [v for _, v in live], create_graph) if live
-          else tuple(Tensor._wrap(np.zeros_like(y.data)) for y in ys))   # J = 0
+          else tuple(Tensor._wrap(np.zeros_like(y._data)) for y in ys))   # J = 0
     return _out(ys if out_tuple else ys[0], create_graph), _finish(jv, out_tuple)
 
 

@@ -16,7 +16,7 @@ def _as_inputs(inputs):
     """Tensors for `fn`, and the positions of the differentiable ones (floating inputs)."""
     ts, diff = [], []
     for i, x in enumerate(inputs):
-        a = x.data if isinstance(x, Tensor) else np.asarray(x)
+        a = x._data if isinstance(x, Tensor) else np.asarray(x)
         floating = a.dtype.kind == "f" and (not isinstance(x, Tensor) or x.requires_grad)
         ts.append(Tensor._wrap(a, requires_grad=floating))
         if floating:
@@ -32,7 +32,7 @@ def _value(fn, arrays, us):
     """sum_k <u_k, fn(*arrays)_k>: the scalar whose gradient the VJPs compute."""
     with enable_grad():
         outs = _outputs(fn(*[Tensor._wrap(a, requires_grad=a.dtype.kind == "f") for a in arrays]))
-    return float(sum(np.vdot(u, o.data if isinstance(o, Tensor) else o) for u, o in zip(us, outs)))
+    return float(sum(np.vdot(u, o._data if isinstance(o, Tensor) else o) for u, o in zip(us, outs)))
 
 
 def _analytic(fn, ts, diff, rng):
@@ -45,7 +45,7 @@ def _analytic(fn, ts, diff, rng):
     if live:
         grads = grad([o for o, _ in live], [ts[i] for i in diff],
                      [u.astype(o.dtype) for o, u in live], allow_unused=True)
-    return us, [np.zeros(ts[i].shape) if g is None else g.data.astype(np.float64)
+    return us, [np.zeros(ts[i].shape) if g is None else g._data.astype(np.float64)
                 for i, g in zip(diff, grads)]
 
 
@@ -65,7 +65,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="directional", s
                       "are unreliable", stacklevel=2)
     rng = np.random.default_rng(seed)
     us, analytic = _analytic(fn, ts, diff, rng)
-    arrays = [t.data for t in ts]
+    arrays = [t._data for t in ts]
 
     def numeric(i, direction):
         plus, minus = list(arrays), list(arrays)

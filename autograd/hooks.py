@@ -95,7 +95,7 @@ def retain_grad(t):
     def keep(g):
         owner = ref()
         if owner is not None:
-            g = type(owner)._wrap(np.array(g.data))
+            g = type(owner)._wrap(np.array(g._data))
             owner.grad = g if owner.grad is None else owner.grad + g
     register_hook(t, keep)
 
@@ -108,5 +108,5 @@ def run(hooks, g, create_graph, wrap):
             if np.shape(out) != np.shape(g):
                 raise RuntimeError(f"hook returned a gradient of shape {np.shape(out)} for one "
                                    f"of shape {np.shape(g)}")
-            g = out if create_graph else np.asarray(out.data if hasattr(out, "data") else out)
+            g = out if create_graph else np.asarray(out)
     return g

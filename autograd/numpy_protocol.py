@@ -102,7 +102,7 @@ def _tensors(x):
 def _data(x):
     """x with each Tensor replaced by its array, inside lists and tuples too."""
     if isinstance(x, engine.Tensor):
-        return x.data
+        return x._data
     if isinstance(x, list):
         return [_data(v) for v in x]
     if isinstance(x, tuple):

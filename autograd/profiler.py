@@ -120,8 +120,8 @@ def saved_bytes(*outputs):
             arrays[id(root)] = root.nbytes
         elif id(v) in seen:
             return
-        elif hasattr(v, "_node") and hasattr(v, "data"):     # a Tensor
-            collect(v.data)
+        elif hasattr(v, "_node") and hasattr(v, "_data"):     # a Tensor
+            collect(v._data)
         elif isinstance(v, (tuple, list)):
             seen[id(v)] = v
             for item in v:

@@ -8,6 +8,7 @@ import ops
 from . import backprop, engine, hooks, numpy_protocol
 from .grad_mode import is_grad_enabled, set_grad_enabled
 from .device import check_device, is_device
+from .random import default_generator
 from .tensor_methods import TensorMethods
 
 
@@ -15,7 +16,7 @@ def _to_array(data, dtype):
     """Array for `tensor(data)`: Python floats and lists become float32, as in PyTorch;
     NumPy arrays and scalars keep their dtype. Always a copy."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     keeps_dtype = isinstance(data, (np.ndarray, np.generic))
@@ -35,7 +36,7 @@ def _check_grad_dtype(dtype):
 
 def _plain(x):
     """The array behind a Tensor, or `x` itself."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _legacy_array(args, dtype):
@@ -62,11 +63,11 @@ class Tensor(TensorMethods):
     `Tensor(data, requires_grad=False, dtype=None)` copies `data` (see `tensor`);
     `Tensor(2, 3)` is a float32 tensor of shape (2, 3), as torch.Tensor(2, 3).
     """
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_node", "_version", "__weakref__")
     __hash__ = object.__hash__         # __eq__ is elementwise, identity stays the hash
 
     def __init__(self, *args, requires_grad=False, dtype=None):
-        self.data = _legacy_array(args, dtype)
+        self._data = _legacy_array(args, dtype)
         self.grad = None
         self._node = None
         self._version = None           # engine.version_counter makes it when first needed
@@ -78,7 +79,7 @@ class Tensor(TensorMethods):
     def _wrap(cls, array, requires_grad=False):
         """A leaf around `array`, no copy, no checks (engine-internal)."""
         t = cls.__new__(cls)
-        t.data = array if type(array) is np.ndarray else np.asarray(array)
+        t._data = array if type(array) is np.ndarray else np.asarray(array)
         t.grad = None
         t._node = None
         t._version = None
@@ -93,10 +94,25 @@ class Tensor(TensorMethods):
         return t
 
     # ---- attributes -------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: self._data.ndim)
+    dtype = property(lambda self: self._data.dtype)
     is_leaf = property(lambda self: self._node is None)
+
+    @property
+    def data(self):
+        """PyTorch's `.data`: a new Tensor sharing this one's memory, not tracked by autograd,
+        with its own version counter, so that in-place methods on it (`p.data.add_(g)`,
+        `w.data.normal_()`) write here unseen by the tape. The array itself: `numpy()`."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        """`t.data = other` makes t share other's memory (any shape or dtype, as PyTorch)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got "
+                            f"{type(value).__name__} (wrap an array with tensor(...))")
+        self._data = value._data
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; see autograd.hooks."""
@@ -110,45 +126,45 @@ class Tensor(TensorMethods):
         """Keep this non-leaf tensor's gradient in .grad after backward."""
         hooks.retain_grad(self)
     grad_fn = property(lambda self: self._node)
-    T = property(lambda self: ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1))))
+    T = property(lambda self: ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1))))
     mT = property(lambda self: ops.swapaxes(self, -1, -2))
 
     def size(self, dim=None):
         """The shape, or its length along `dim` (PyTorch's Tensor.size)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def numpy(self):
         """The underlying array (shared, not copied)."""
         if self.requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a Tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to Python "
                              f"scalars; got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self):
         """A new leaf sharing this tensor's data, cut off from the tape."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad=True):
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad_: you can only change requires_grad of leaf "
                                "tensors; use detach() for a non-leaf")
         if requires_grad:
-            _check_grad_dtype(self.data.dtype)
+            _check_grad_dtype(self._data.dtype)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -170,8 +186,8 @@ class Tensor(TensorMethods):
     # ---- conversion ---------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
         if dtype is None and not copy:
-            return self.data
-        return np.array(self.data, dtype=dtype, copy=copy)     # np.array(t) asks for a copy
+            return self._data
+        return np.array(self._data, dtype=dtype, copy=copy)     # np.array(t) asks for a copy
 
     # NumPy functions on Tensors: the op where tapegrad has one (see autograd.numpy_protocol)
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -181,10 +197,10 @@ class Tensor(TensorMethods):
         return numpy_protocol.array_function(func, types, args, kwargs)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", precision=4)
         extras = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extras += f", dtype={self._data.dtype}"
         if self._node is not None:
             extras += f", grad_fn=<{self._node.name}>"
         elif self.requires_grad:
@@ -192,27 +208,27 @@ class Tensor(TensorMethods):
         return f"tensor({body}{extras})"
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self):
-        return int(self.data)
+        return int(self._data)
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an "
                             f"index; got dtype {self.dtype}, shape {self.shape}")
-        return int(self.data)
+        return int(self._data)
 
     def astype(self, dtype):
         return ops.astype(self, dtype)
@@ -247,8 +263,8 @@ class Tensor(TensorMethods):
 
     def __format__(self, spec):
         """A 0-d tensor formats as its number (f"{loss:.4f}"), as PyTorch's."""
-        if self.data.ndim == 0:
-            return format(self.data.item(), spec)
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
         return object.__format__(self, spec)
 
     def float(self, memory_format=None):
@@ -279,16 +295,16 @@ class Tensor(TensorMethods):
     def __abs__(self): return ops.abs(self)
 
     # ---- comparison and logic: never differentiable ------------------------------------
-    def __eq__(self, other): return Tensor._wrap(self.data == _plain(other))
-    def __ne__(self, other): return Tensor._wrap(self.data != _plain(other))
-    def __lt__(self, other): return Tensor._wrap(self.data < _plain(other))
-    def __le__(self, other): return Tensor._wrap(self.data <= _plain(other))
-    def __gt__(self, other): return Tensor._wrap(self.data > _plain(other))
-    def __ge__(self, other): return Tensor._wrap(self.data >= _plain(other))
-    def __and__(self, other): return Tensor._wrap(self.data & _plain(other))
-    def __or__(self, other): return Tensor._wrap(self.data | _plain(other))
-    def __xor__(self, other): return Tensor._wrap(self.data ^ _plain(other))
-    def __invert__(self): return Tensor._wrap(~self.data)
+    def __eq__(self, other): return Tensor._wrap(self._data == _plain(other))
+    def __ne__(self, other): return Tensor._wrap(self._data != _plain(other))
+    def __lt__(self, other): return Tensor._wrap(self._data < _plain(other))
+    def __le__(self, other): return Tensor._wrap(self._data <= _plain(other))
+    def __gt__(self, other): return Tensor._wrap(self._data > _plain(other))
+    def __ge__(self, other): return Tensor._wrap(self._data >= _plain(other))
+    def __and__(self, other): return Tensor._wrap(self._data & _plain(other))
+    def __or__(self, other): return Tensor._wrap(self._data | _plain(other))
+    def __xor__(self, other): return Tensor._wrap(self._data ^ _plain(other))
+    def __invert__(self): return Tensor._wrap(~self._data)
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def __getitem__(self, index): return ops.getitem(self, index)
@@ -305,15 +321,15 @@ class Tensor(TensorMethods):
             raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) "
                                "cannot be modified in place; use no_grad() (as optimizers do) "
                                "or modify a clone")
-        if recording and self._version is not None and self.data.base is not None:
+        if recording and self._version is not None and self._data.base is not None:
             raise RuntimeError(f"{name}: in-place modification of a view (shape {self.shape}) "
                                "inside a recorded graph is not supported; use out-of-place ops")
         src = self
         if recording:                  # the op's inputs keep the value from before the write
-            src = Tensor._wrap(self.data.copy(), self.requires_grad)
+            src = Tensor._wrap(self._data.copy(), self.requires_grad)
             src._node = self._node
             if self._node is not None and self._node.out is not None:
-                self._node.out, self._node.out_version = src.data, None
+                self._node.out, self._node.out_version = src._data, None
         with set_grad_enabled(recording):
             result = op(src, *args, **kwargs)
         if result.shape != self.shape:
@@ -322,16 +338,16 @@ class Tensor(TensorMethods):
         if not np.can_cast(result.dtype, self.dtype, casting="same_kind"):
             raise TypeError(f"{name}: result type {result.dtype} can't be cast to the desired "
                             f"output type {self.dtype}")
-        np.copyto(self.data, result.data, casting="same_kind")
+        np.copyto(self._data, result._data, casting="same_kind")
         if recording:
             self._node, self.requires_grad = result._node, True
         engine.bump_version(self)
         if recording and self._node.out is not None:       # it saved the array now written
-            self._node.out, self._node.out_version = self.data, (self._version, self._version[0])
+            self._node.out, self._node.out_version = self._data, (self._version, self._version[0])
         return self
 
-    def add_(self, other): return self._inplace("add_", ops.add, other)
-    def sub_(self, other): return self._inplace("sub_", ops.sub, other)
+    def add_(self, other, *, alpha=1): return self._inplace("add_", Tensor.add, other, alpha=alpha)
+    def sub_(self, other, *, alpha=1): return self._inplace("sub_", Tensor.sub, other, alpha=alpha)
     def mul_(self, other): return self._inplace("mul_", ops.mul, other)
     def div_(self, other): return self._inplace("div_", ops.div, other)
     def pow_(self, exponent): return self._inplace("pow_", ops.pow, exponent)
@@ -340,6 +356,43 @@ class Tensor(TensorMethods):
     def copy_(self, src): return self._inplace("copy_", _replace, src)
     def fill_(self, value): return self._inplace("fill_", _replace, value)
     def zero_(self): return self._inplace("zero_", _replace, 0)
+    def exp_(self): return self._inplace("exp_", ops.exp)
+    def log_(self): return self._inplace("log_", ops.log)
+    def sqrt_(self): return self._inplace("sqrt_", ops.sqrt)
+    def abs_(self): return self._inplace("abs_", ops.abs)
+    def tanh_(self): return self._inplace("tanh_", ops.tanh)
+    def sigmoid_(self): return self._inplace("sigmoid_", ops.sigmoid)
+    def relu_(self): return self._inplace("relu_", ops.relu)
+    def clamp_min_(self, min): return self._inplace("clamp_min_", ops.clamp, min)
+    def clamp_max_(self, max): return self._inplace("clamp_max_", ops.clamp, None, max)
+    def lerp_(self, end, weight): return self._inplace("lerp_", ops.lerp, end, weight)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self._inplace("addcmul_", ops.addcmul, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self._inplace("addcdiv_", ops.addcdiv, tensor1, tensor2, value=value)
+
+    # ---- in-place random fills (PyTorch's), from `generator` or the default generator ------
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return self._fill_random("normal_", generator, lambda rng, n: rng.normal(mean, std, n))
+
+    def uniform_(self, low=0.0, high=1.0, *, generator=None):
+        return self._fill_random("uniform_", generator, lambda rng, n: rng.uniform(low, high, n))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return self._fill_random("bernoulli_", generator,
+                                 lambda rng, n: rng.random(n) < _plain(p))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return self._fill_random("exponential_", generator,
+                                 lambda rng, n: rng.exponential(1.0 / lambd, n))
+
+    def _fill_random(self, name, generator, draw):
+        """Fill with draw(rng, shape) (float64, cast to this tensor's dtype): a write that
+        replaces every value, so its gradient to the old values is 0."""
+        rng = default_generator() if generator is None else generator
+        return self._inplace(name, _replace, Tensor._wrap(draw(rng, self.shape)))
     __iadd__, __isub__, __imul__, __itruediv__, __ipow__ = add_, sub_, mul_, div_, pow_
 
     def __setitem__(self, index, value):

@@ -62,14 +62,14 @@ class MathMethods:
     def true_divide(self, other): return ops.div(self, other)
     def positive(self): return self
     # real tensors are their own conjugates: conj and friends return them unchanged
-    def conj(self): return self if self.dtype.kind != "c" else constant(np.conj(self.data))
+    def conj(self): return self if self.dtype.kind != "c" else constant(np.conj(self._data))
     conj_physical = resolve_conj = conj
     def resolve_neg(self): return self
-    def real(self): return self if self.dtype.kind != "c" else constant(self.data.real)
+    def real(self): return self if self.dtype.kind != "c" else constant(self._data.real)
     def angle(self):
         """0 for x >= 0, pi for x < 0 (NaN stays NaN): constant, zero gradient."""
-        return ops.stepped(self, np.where(np.isnan(self.data), self.data,
-                                          np.where(self.data < 0, np.pi, 0.0)))
+        return ops.stepped(self, np.where(np.isnan(self._data), self._data,
+                                          np.where(self._data < 0, np.pi, 0.0)))
     def ldexp(self, other): return self * 2.0 ** other
     def frexp(self):
         """(mantissa, exponent): self = mantissa 2^exponent; the mantissa's gradient is

@@ -112,7 +112,7 @@ def _tapegrad(rounds):
     ddp = nn.parallel.DistributedDataParallel(LeNet(params))
 
     def blocking_all_reduce():
-        flat = np.concatenate([p.grad.data.ravel() for p in local.parameters()])
+        flat = np.concatenate([p.grad.numpy().ravel() for p in local.parameters()])
         comm.Allreduce(MPI.IN_PLACE, flat)
     out = {"world": size, "param_bytes": sum(p.nbytes for p in params),
            **_alternated({"local": step(local), "ddp": step(ddp),

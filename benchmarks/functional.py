@@ -64,7 +64,7 @@ def _bn_data():
 def w7b_tapegrad():
     x, g, w, b = _bn_data()
     x, w, b = (ag.tensor(a, requires_grad=True) for a in (x, w, b))
-    rm, rv = np.zeros_like(w.data), np.ones_like(w.data)
+    rm, rv = np.zeros(w.shape, w.dtype), np.ones(w.shape, w.dtype)
 
     def step():
         x.grad = w.grad = b.grad = None

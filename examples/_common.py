@@ -143,7 +143,7 @@ def predict(model, x, batch_size=1000):
     """The model's outputs on the array `x`, as an array, in eval mode without a tape."""
     model.eval()
     with no_grad():
-        return np.concatenate([model(tensor(x[i:i + batch_size])).data
+        return np.concatenate([model(tensor(x[i:i + batch_size])).numpy()
                                for i in range(0, len(x), batch_size)])
 
 

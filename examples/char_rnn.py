@@ -97,7 +97,7 @@ def sample(model, prefix, chars, n, rng, temperature=0.8):
     with no_grad():
         for _ in range(n):
             scores, state = model(tensor(x), state)
-            logits = scores.data[0, -1].astype(np.float64) / temperature
+            logits = scores.numpy()[0, -1].astype(np.float64) / temperature
             p = np.exp(logits - logits.max())
             nxt = rng.choice(len(chars), p=p / p.sum())
             out.append(chars[nxt])

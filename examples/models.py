@@ -294,7 +294,7 @@ class Seq2Seq(nn.Module):
             if t + 1 < tgt_in.shape[1]:
                 draw = (rng or default_generator()).random
                 forced = teacher_forcing >= 1 or draw() < teacher_forcing
-                token = tgt_in[:, t + 1] if forced else step_scores.data.argmax(-1)
+                token = tgt_in[:, t + 1] if forced else step_scores.argmax(-1)
         return ops.cat(scores, 1)
 
     def greedy_decode(self, src, bos, steps, src_mask=None):
@@ -303,7 +303,7 @@ class Seq2Seq(nn.Module):
         token, out = np.full(len(src), bos), []
         for _ in range(steps):
             scores, state = self.decode_step(token, state, memory, src_mask)
-            token = scores.data.argmax(-1)
+            token = scores.argmax(-1).numpy()
             out.append(token)
         return np.stack(out, 1)
 

@@ -98,7 +98,7 @@ def masked_bce(scores, labels, mask):
 
 def neighbours(model, words, query, k=5):
     """The k words whose center embeddings are closest to `query`'s by cosine similarity."""
-    w = model.center.weight.data
+    w = model.center.weight.detach().numpy()
     w = w / np.linalg.norm(w, axis=1, keepdims=True).clip(1e-9)
     sims = w @ w[words.index(query)]
     best = np.argsort(-sims)[1:k + 1]

@@ -21,7 +21,7 @@ def _rng(generator):
 
 
 def _array(tensor):
-    a = tensor.data if isinstance(tensor, Tensor) else tensor
+    a = tensor._data if isinstance(tensor, Tensor) else tensor
     if not isinstance(a, np.ndarray):
         raise TypeError(f"init: expected a Tensor or ndarray, got {type(tensor).__name__}")
     return a

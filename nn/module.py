@@ -306,7 +306,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor._wrap(np.zeros_like(p.data))
+                p.grad = Tensor._wrap(np.zeros_like(p._data))
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -324,7 +324,7 @@ class Module:
         """Cast floating parameters and buffers (in place: the same Parameter objects keep
         new arrays) to `dtype`. A device argument must be "cpu" and changes nothing.
 
-        Rebinding `.data` bumps no version, as in PyTorch (which does not raise either): the
+        Rebinding `._data` bumps no version, as in PyTorch (which does not raise either): the
         values are the same up to the cast, so a graph recorded before still backpropagates."""
         for a in args + (device,):
             d = _as_dtype(a)
@@ -336,10 +336,10 @@ class Module:
         if dtype.kind not in "fc":
             raise TypeError(f"to: only floating dtypes are supported, got {dtype}")
         for t in itertools.chain(self.parameters(), self.buffers()):
-            if t.data.dtype.kind in "fc" and t.data.dtype != dtype:
-                t.data = t.data.astype(dtype)
+            if t._data.dtype.kind in "fc" and t._data.dtype != dtype:
+                t._data = t._data.astype(dtype)
                 if t.grad is not None:
-                    t.grad = Tensor._wrap(t.grad.data.astype(dtype))
+                    t.grad = Tensor._wrap(t.grad._data.astype(dtype))
         return self
 
     def float(self):
@@ -423,14 +423,14 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            value = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if value.shape != target.data.shape:
+            value = np.asarray(value._data if isinstance(value, Tensor) else value)
+            if value.shape != target._data.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{value.shape} from checkpoint, the shape in current model is "
-                              f"{target.data.shape}.")
-            elif not np.can_cast(value.dtype, target.data.dtype, "same_kind"):
+                              f"{target._data.shape}.")
+            elif not np.can_cast(value.dtype, target._data.dtype, "same_kind"):
                 errors.append(f"dtype mismatch for {key}: cannot copy {value.dtype} from "
-                              f"checkpoint into {target.data.dtype}.")
+                              f"checkpoint into {target._data.dtype}.")
             else:
                 copies.append((target, value))
         if strict:
@@ -444,7 +444,7 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
                                + "\n\t".join(errors))
         for target, value in copies:
-            np.copyto(target.data, value, casting="same_kind")
+            np.copyto(target._data, value, casting="same_kind")
             bump_version(target)        # as PyTorch's copy_: graphs that saved it now raise
         return IncompatibleKeys(missing, unexpected)
 

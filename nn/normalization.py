@@ -80,7 +80,7 @@ class _BatchNorm(Module):
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)      # bumps its version, as in PyTorch
             if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._data)
         return momentum
 
     def extra_repr(self):
@@ -142,10 +142,10 @@ class SyncBatchNorm(_BatchNorm):
         if self.bias is not None:
             y = y + self.bias.reshape(shape)
         if self.track_running_stats:    # in place without a version bump, as batch_norm's
-            self.running_mean.data[...] = ((1 - momentum) * self.running_mean.data
-                                           + momentum * mean.data)
-            self.running_var.data[...] = ((1 - momentum) * self.running_var.data
-                                          + momentum * n / (n - 1) * var.data)
+            self.running_mean._data[...] = ((1 - momentum) * self.running_mean._data
+                                           + momentum * mean._data)
+            self.running_var._data[...] = ((1 - momentum) * self.running_var._data
+                                          + momentum * n / (n - 1) * var._data)
         return y
 
     @classmethod

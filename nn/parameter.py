@@ -19,9 +19,9 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, np.float32)
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         super().__init__(_EMPTY)            # sets every slot; the data is then shared, not copied
-        self.data = data if isinstance(data, np.ndarray) else _to_array(data, None)
+        self._data = data if isinstance(data, np.ndarray) else _to_array(data, None)
         if requires_grad:
             self.requires_grad_(True)
 

@@ -42,7 +42,7 @@ def dumps(state, path):
                         "other checkpoints")
     arrays = {}
     for name, value in state.items():
-        value = value.data if isinstance(value, Tensor) else value
+        value = value._data if isinstance(value, Tensor) else value
         if not isinstance(name, str) or not isinstance(value, np.ndarray):
             raise TypeError(f"save: {path!r}: entry {name!r} is a {type(value).__name__}; a "
                             ".safetensors file holds str names of arrays only (use .npz for "

@@ -28,7 +28,7 @@ VERSION = 1
 def _encode(obj, arrays, where):
     """The JSON tree for `obj`; arrays are appended to `arrays` and referenced by position."""
     if isinstance(obj, Tensor):
-        obj = obj.data
+        obj = obj._data
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:
             raise TypeError(f"save: {where} is an object array, which could only be stored "

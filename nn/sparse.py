@@ -32,7 +32,7 @@ class Embedding(Module):
             self.weight = empty_parameter((num_embeddings, embedding_dim), dtype)
             self.reset_parameters()
         else:
-            data = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            data = _weight._data if isinstance(_weight, Tensor) else np.asarray(_weight)
             if data.shape != (num_embeddings, embedding_dim):
                 raise ValueError(f"Embedding: _weight of shape {data.shape} does not match "
                                  f"({num_embeddings}, {embedding_dim})")
@@ -52,7 +52,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding holding `embeddings` (2-D; shared, not copied); frozen by default."""
-        shape = np.shape(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        shape = np.shape(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
         if len(shape) != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got {shape}")
         return cls(*shape, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,

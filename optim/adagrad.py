@@ -22,20 +22,20 @@ class Adagrad(Optimizer):
                             "eps")
 
     def _init_state(self, p, group):
-        return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+        return {"step": 0, "sum": np.full_like(p._data, group["initial_accumulator_value"])}
 
     def _update(self, p, grad, state, group):
         state["step"] += 1
         grad = regularized_grad(p, grad, group["maximize"], group["weight_decay"])
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        s, t = state["sum"], self._scratch(p.data)
+        s, t = state["sum"], self._scratch(p._data)
         np.multiply(grad, grad, out=t)
         s += t
         np.sqrt(s, out=t)
         t += group["eps"]
         np.divide(grad, t, out=t)
         t *= -clr
-        p.data += t
+        p._data += t
 
 
 class RMSprop(Optimizer):
@@ -53,27 +53,27 @@ class RMSprop(Optimizer):
         self._at_least_zero(group, "lr", "eps", "momentum", "weight_decay", "alpha")
 
     def _init_state(self, p, group):
-        state = {"step": 0, "square_avg": np.zeros_like(p.data)}
+        state = {"step": 0, "square_avg": np.zeros_like(p._data)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = np.zeros_like(p.data)
+            state["momentum_buffer"] = np.zeros_like(p._data)
         if group["centered"]:
-            state["grad_avg"] = np.zeros_like(p.data)
+            state["grad_avg"] = np.zeros_like(p._data)
         return state
 
     def _update(self, p, grad, state, group):
         alpha, lr = group["alpha"], group["lr"]
         state["step"] += 1
         grad = regularized_grad(p, grad, group["maximize"], group["weight_decay"])
-        t = self._scratch(p.data)
+        t = self._scratch(p._data)
         decay_add_square_(state["square_avg"], grad, alpha, t)
         if group["centered"]:
             a = state["grad_avg"]
             lerp_(a, grad, 1 - alpha, t)
-            denom = np.multiply(a, a, out=self._scratch(p.data, 1))
+            denom = np.multiply(a, a, out=self._scratch(p._data, 1))
             np.subtract(state["square_avg"], denom, out=denom)
             np.sqrt(denom, out=denom)
         else:
-            denom = np.sqrt(state["square_avg"], out=self._scratch(p.data, 1))
+            denom = np.sqrt(state["square_avg"], out=self._scratch(p._data, 1))
         denom += group["eps"]
         np.divide(grad, denom, out=t)
         if group["momentum"] > 0:
@@ -83,7 +83,7 @@ class RMSprop(Optimizer):
             np.multiply(buf, -lr, out=t)
         else:
             t *= -lr
-        p.data += t
+        p._data += t
 
 
 class Adadelta(Optimizer):
@@ -101,21 +101,21 @@ class Adadelta(Optimizer):
             raise ValueError(f"Adadelta: invalid rho {group['rho']!r}: must be in [0, 1]")
 
     def _init_state(self, p, group):
-        return {"step": 0, "square_avg": np.zeros_like(p.data),
-                "acc_delta": np.zeros_like(p.data)}
+        return {"step": 0, "square_avg": np.zeros_like(p._data),
+                "acc_delta": np.zeros_like(p._data)}
 
     def _update(self, p, grad, state, group):
         rho, eps = group["rho"], group["eps"]
         state["step"] += 1
         grad = regularized_grad(p, grad, group["maximize"], group["weight_decay"])
-        v, u, t = state["square_avg"], state["acc_delta"], self._scratch(p.data)
+        v, u, t = state["square_avg"], state["acc_delta"], self._scratch(p._data)
         decay_add_square_(v, grad, rho, t)
-        std = np.add(v, eps, out=self._scratch(p.data, 1))
+        std = np.add(v, eps, out=self._scratch(p._data, 1))
         np.sqrt(std, out=std)
-        delta = np.add(u, eps, out=self._scratch(p.data, 2))
+        delta = np.add(u, eps, out=self._scratch(p._data, 2))
         np.sqrt(delta, out=delta)
         delta /= std
         delta *= grad
         decay_add_square_(u, delta, rho, t)
         delta *= -group["lr"]
-        p.data += delta
+        p._data += delta

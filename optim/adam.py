@@ -8,7 +8,7 @@ from .optimizer import Optimizer, decay_add_square_, lerp_, regularized_grad
 def _begin_step(p, grad, state, group):
     """Count the step and apply the weight decay: decoupled (the parameter shrinks by
     lr * weight_decay) or L2 (added to the gradient). Returns (param array, step, gradient)."""
-    x, wd = p.data, group["weight_decay"]
+    x, wd = p._data, group["weight_decay"]
     state["step"] += 1
     if wd != 0 and group["decoupled_weight_decay"]:
         x *= 1 - group["lr"] * wd
@@ -37,9 +37,9 @@ class Adam(Optimizer):
         self._check_betas(group)
 
     def _init_state(self, p, group):
-        state = {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+        state = {"step": 0, "exp_avg": np.zeros_like(p._data), "exp_avg_sq": np.zeros_like(p._data)}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            state["max_exp_avg_sq"] = np.zeros_like(p._data)
         return state
 
     def _update(self, p, grad, state, group):
@@ -89,14 +89,14 @@ class Adamax(Optimizer):
         self._check_betas(group)
 
     def _init_state(self, p, group):
-        return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_inf": np.zeros_like(p.data)}
+        return {"step": 0, "exp_avg": np.zeros_like(p._data), "exp_inf": np.zeros_like(p._data)}
 
     def _update(self, p, grad, state, group):
         beta1, beta2 = group["betas"]
         state["step"] += 1
         grad = regularized_grad(p, grad, group["maximize"], group["weight_decay"])
         m, u = state["exp_avg"], state["exp_inf"]
-        t = self._scratch(p.data)
+        t = self._scratch(p._data)
         lerp_(m, grad, 1 - beta1, t)
         u *= beta2
         np.abs(grad, out=t)
@@ -104,7 +104,7 @@ class Adamax(Optimizer):
         np.maximum(u, t, out=u)
         np.divide(m, u, out=t)
         t *= -(group["lr"] / (1 - beta1 ** state["step"]))
-        p.data += t
+        p._data += t
 
 
 class NAdam(Optimizer):
@@ -125,8 +125,8 @@ class NAdam(Optimizer):
         self._check_betas(group)
 
     def _init_state(self, p, group):
-        return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(p.data),
-                "exp_avg_sq": np.zeros_like(p.data)}
+        return {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(p._data),
+                "exp_avg_sq": np.zeros_like(p._data)}
 
     def _update(self, p, grad, state, group):
         lr, decay = group["lr"], group["momentum_decay"]
@@ -168,7 +168,7 @@ class RAdam(Optimizer):
         self._check_betas(group)
 
     def _init_state(self, p, group):
-        return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+        return {"step": 0, "exp_avg": np.zeros_like(p._data), "exp_avg_sq": np.zeros_like(p._data)}
 
     def _update(self, p, grad, state, group):
         lr = group["lr"]

@@ -67,20 +67,20 @@ class LBFGS(Optimizer):
     def _flat_grad(self):
         """All gradients as one vector; zeros for a parameter whose .grad is None."""
         return np.concatenate([np.zeros(p.numel(), p.dtype) if p.grad is None
-                               else p.grad.data.ravel() for p in self._params])
+                               else p.grad._data.ravel() for p in self._params])
 
     def _add_to_params(self, t, d):
         """x += t d."""
         offset = 0
         for p in self._params:
             n = p.numel()
-            p.data += t * d[offset:offset + n].reshape(p.shape)
+            p._data += t * d[offset:offset + n].reshape(p.shape)
             offset += n
             bump_version(p)
 
     def _set_params(self, xs):
         for p, x in zip(self._params, xs):
-            p.data[...] = x
+            p._data[...] = x
             bump_version(p)
 
     def _evaluate_at(self, closure, x, t, d):
@@ -126,7 +126,7 @@ class LBFGS(Optimizer):
             if gtd > -tol_change:
                 break
             if group["line_search_fn"] == "strong_wolfe":
-                x0 = [p.data.copy() for p in self._params]
+                x0 = [p._data.copy() for p in self._params]
                 loss, g, t, n_evals = _strong_wolfe(
                     lambda t_: self._evaluate_at(closure, x0, t_, d),
                     d, _Point(0.0, loss, g, gtd), t, max_ls=max_eval - evals)

@@ -1,7 +1,7 @@
 """Optimizer: parameter groups, per-parameter state, state dicts. Subclasses give the update rule.
 
-Parameters are leaf Tensors. An update works on `param.data` in place and reads
-`param.grad.data`, which it never writes (a gradient array may be shared with a VJP); nothing
+Parameters are leaf Tensors. An update works on `param._data` in place and reads
+`param.grad._data`, which it never writes (a gradient array may be shared with a VJP); nothing
 is recorded on the tape, but each update bumps the parameter's version counter, so a backward
 through a graph recorded before the step raises instead of using the new values (PyTorch's
 behaviour). Parameters whose `.grad` is None are skipped, as in PyTorch.
@@ -23,7 +23,7 @@ class Optimizer:
 
     * `_check(group)`: raise ValueError for a hyperparameter out of range,
     * `_init_state(param, group) -> dict`: the state of a parameter before its first update,
-    * `_update(param, grad, state, group)`: one step on `param.data`; `grad` is an array that
+    * `_update(param, grad, state, group)`: one step on `param._data`; `grad` is an array that
       must not be written.
     """
 
@@ -103,7 +103,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor(np.zeros_like(p.grad.data))
+                    p.grad = None if set_to_none else Tensor(np.zeros_like(p.grad._data))
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. `closure`, if given, is called
@@ -121,8 +121,8 @@ class Optimizer:
                     state = self._init_state(p, group)
                     if state:                        # stateless rules keep no entry (PyTorch)
                         self.state[p] = state
-                self._update(p, p.grad.data, state, group)
-                bump_version(p)     # _update wrote p.data with NumPy, which the tape cannot see
+                self._update(p, p.grad._data, state, group)
+                bump_version(p)     # _update wrote p._data with NumPy, which the tape cannot see
         return loss
 
     # ---- state dicts -------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def regularized_grad(p, grad, maximize, weight_decay):
     if maximize:
         grad = -grad
     if weight_decay != 0:
-        grad = grad + weight_decay * p.data
+        grad = grad + weight_decay * p._data
     return grad
 
 

@@ -32,9 +32,9 @@ def _lerp_all(averaged, current, weight):
     PyTorch's lerp_ for floating tensors; integer ones are rounded back to their dtype."""
     for a, c in zip(averaged, current, strict=True):
         if a.dtype.kind == "f":
-            lerp_(a.data, c.data, weight, np.empty_like(a.data))
+            lerp_(a._data, c._data, weight, np.empty_like(a._data))
         else:
-            a.data[...] = a.data * (1 - weight) + c.data * weight
+            a._data[...] = a._data * (1 - weight) + c._data * weight
         bump_version(a)
 
 
@@ -110,25 +110,25 @@ class AveragedModel(Module):
         if len(mine) != len(theirs):
             raise ValueError(f"AveragedModel.update_parameters: the model has {len(theirs)} "
                              f"tensors to average, the averaged copy {len(mine)}")
-        n = int(self.n_averaged.data)
+        n = int(self.n_averaged._data)
         with no_grad():
             if n == 0:
                 for a, c in zip(mine, theirs):
-                    a.data[...] = c.data
+                    a._data[...] = c._data
             elif self.avg_fn is not None:
-                n_averaged = Tensor._wrap(self.n_averaged.data.copy())
+                n_averaged = Tensor._wrap(self.n_averaged._data.copy())
                 for a, c in zip(mine, theirs):
-                    a.data[...] = np.asarray(self.avg_fn(a.detach(), c.detach(), n_averaged))
+                    a._data[...] = np.asarray(self.avg_fn(a.detach(), c.detach(), n_averaged))
             else:
                 update = self.multi_avg_fn or _default_update
                 update([a.detach() for a in mine], [c.detach() for c in theirs],
-                       Tensor._wrap(self.n_averaged.data.copy()))
+                       Tensor._wrap(self.n_averaged._data.copy()))
             if not self.use_buffers:
                 for a, c in zip(self.module.buffers(), model.buffers(), strict=True):
-                    a.data[...] = c.data
+                    a._data[...] = c._data
         for t in itertools.chain(mine, self.module.buffers()):
             bump_version(t)
-        self.n_averaged.data[...] += 1
+        self.n_averaged._data[...] += 1
         bump_version(self.n_averaged)
 
 
@@ -136,7 +136,7 @@ def _default_update(averaged, current, num_averaged):
     """PyTorch's default on the CPU: avg + (x - avg) / (n + 1), elementwise per Tensor."""
     swa = get_swa_avg_fn()
     for a, c in zip(averaged, current):
-        a.data[...] = swa(a.data, c.data, num_averaged.data)
+        a._data[...] = swa(a._data, c._data, num_averaged._data)
 
 
 def update_bn(loader, model, device=None):

@@ -200,7 +200,7 @@ def ddp_run(name, opt, steps, sync_bn=False, seed_differs=True):
             halves = np.split(np.arange(len(x)), size)
             losses = []
             for r in reversed(range(size)):
-                saved = {k: v.data.copy() for k, v in ref.named_buffers()}
+                saved = {k: v.detach().numpy().copy() for k, v in ref.named_buffers()}
                 losses.append(F.cross_entropy(ref(ag.tensor(x[halves[r]])), y[halves[r]]))
                 if r:
                     for k, v in ref.named_buffers():
@@ -267,7 +267,7 @@ def ddp_no_sync_accumulates():
     mine = np.split(np.arange(8), size)[rank]
     with model.no_sync():
         F.cross_entropy(model(ag.tensor(xs[0][0][mine])), xs[0][1][mine]).backward()
-    grads_local = model.module[0].weight.grad.data.copy()
+    grads_local = model.module[0].weight.grad.detach().numpy().copy()
     F.cross_entropy(model(ag.tensor(xs[1][0][mine])), xs[1][1][mine]).backward()
     for (k, p), q in zip(ref.named_parameters(), model.module.parameters()):
         close(q.grad.data, p.grad.data, f"no_sync then sync: {k}")

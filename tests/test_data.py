@@ -137,7 +137,7 @@ def test_default_collate_structures_match_torch():
     assert batch[3] == ("s0", "s1", "s2") and batch[4].shape == (3, 2)
     torch = pytest.importorskip("torch")
     from torch.utils.data import default_collate as torch_collate
-    theirs = torch_collate([s[:4] + (torch.tensor(s[4].data),) for s in samples])
+    theirs = torch_collate([s[:4] + (torch.tensor(s[4].numpy()),) for s in samples])
     assert type(theirs) is type(batch) and str(theirs[0]["b"].dtype) == "torch.float64"
     np.testing.assert_array_equal(theirs[0]["a"].numpy(), batch[0]["a"].data)
     assert str(theirs[1].dtype) == "torch.int64" and theirs[3] == batch[3]

@@ -109,8 +109,8 @@ def test_post_accumulate_grad_hook_runs_during_backward_once_the_gradient_is_com
     w2 = ag.tensor(rng.standard_normal((5, 2)), requires_grad=True)
     seen = []
     w2.register_post_accumulate_grad_hook(
-        lambda t: seen.append(("w2", t.grad.data.copy(), w1.grad is None)))
-    w1.register_post_accumulate_grad_hook(lambda t: seen.append(("w1", t.grad.data.copy(), None)))
+        lambda t: seen.append(("w2", t.grad.numpy().copy(), w1.grad is None)))
+    w1.register_post_accumulate_grad_hook(lambda t: seen.append(("w1", t.grad.numpy().copy(), None)))
     h = (x @ w1).tanh()
     ((h @ w2) * (h @ w2)).sum().backward()          # w2 reached twice: hooked once, complete
     assert [s[0] for s in seen] == ["w2", "w1"]
@@ -123,7 +123,7 @@ def test_post_accumulate_grad_hook_runs_during_backward_once_the_gradient_is_com
 def test_post_accumulate_grad_hook_sees_accumulated_grad_and_can_be_removed():
     w = ag.tensor(np.ones(3), requires_grad=True)
     calls = []
-    handle = w.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.data.copy()))
+    handle = w.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.numpy().copy()))
     (w * 2).sum().backward()
     (w * 3).sum().backward()
     np.testing.assert_allclose(calls, [[2, 2, 2], [5, 5, 5]])

@@ -298,7 +298,7 @@ def test_batchnorm_running_statistics_follow_pytorch_over_steps():
         np.testing.assert_allclose(w, v.numpy(), rtol=1e-7, err_msg=k)
     assert int(ours.num_batches_tracked.data) == 3
     ours.eval()
-    before = ours.running_mean.data.copy()
+    before = ours.running_mean.numpy().copy()
     ours(ag.tensor(rng.standard_normal((2, 3, 4, 4))))
     np.testing.assert_array_equal(ours.running_mean.data, before)
 
@@ -311,7 +311,7 @@ def test_dropout_is_active_in_training_only():
     d.eval()
     assert d(x) is x
     d2 = nn.Dropout2d(0.5)
-    y = d2(ag.tensor(np.ones((4, 50, 3, 3)))).data
+    y = d2(ag.tensor(np.ones((4, 50, 3, 3)))).numpy()
     assert np.all(y.min(axis=(2, 3)) == y.max(axis=(2, 3)))          # whole channels
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.Dropout(1.5)
@@ -322,7 +322,7 @@ def test_embedding_padding_row_and_from_pretrained():
     assert e.padding_idx == 4 and np.all(e.weight.data[4] == 0)
     w = np.arange(6.0).reshape(3, 2)
     pre = nn.Embedding.from_pretrained(w)
-    assert not pre.weight.requires_grad and pre.weight.data is w
+    assert not pre.weight.requires_grad and pre.weight.numpy() is w
     np.testing.assert_array_equal(pre(ag.tensor(np.array([2, 0]))).data, w[[2, 0]])
     with pytest.raises(ValueError, match="sparse"):
         nn.Embedding(3, 2, sparse=True)
@@ -349,11 +349,11 @@ def test_default_init_matches_pytorchs_distribution(build, bounds):
     ours, theirs = build(nn), build(torch.nn)
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         bound = next(b for k, b in bounds.items() if k in name)
-        q = q.detach().numpy()
-        assert np.abs(p.data).max() <= bound and np.abs(q).max() <= bound
-        if p.data.size >= 1000:                        # enough draws for a stable spread
-            assert abs(p.data.std() - q.std()) < 0.05 * q.std(), name
-            assert abs(p.data.std() - bound / math.sqrt(3)) < 0.05 * bound, name
+        p, q = p.detach().numpy(), q.detach().numpy()
+        assert np.abs(p).max() <= bound and np.abs(q).max() <= bound
+        if p.size >= 1000:                        # enough draws for a stable spread
+            assert abs(p.std() - q.std()) < 0.05 * q.std(), name
+            assert abs(p.std() - bound / math.sqrt(3)) < 0.05 * bound, name
 
 
 def test_other_default_inits():

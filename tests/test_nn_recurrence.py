@@ -127,7 +127,7 @@ def test_one_bptt_serves_every_input_and_a_second_backward():
                  for s in ((T, B, H), (H, H), (B, H)))
     y = ops.recurrence(xw, w, None, h0).sum()
     y.backward(retain_graph=True)
-    first = [t.grad.data.copy() for t in (xw, w, h0)]
+    first = [t.grad.numpy().copy() for t in (xw, w, h0)]
     y.backward()
     for t, g in zip((xw, w, h0), first):
         np.testing.assert_allclose(t.grad.data, 2 * g)
@@ -141,7 +141,7 @@ def test_data_inputs_and_float32():
     assert y.shape == (5, 3, 2) and y.dtype == np.float32
     y.sum().backward()
     assert w.grad.dtype == np.float32
-    plain = ops.recurrence(xw, w.data, mode="LSTM")          # no Tensor: plain arrays
+    plain = ops.recurrence(xw, w.detach().numpy(), mode="LSTM")          # no Tensor: plain arrays
     assert isinstance(plain, np.ndarray)
     np.testing.assert_array_equal(plain, y.data)
 

@@ -47,7 +47,7 @@ def assert_same(a, b):
         for x, y in zip(a, b):
             assert_same(x, y)
     elif isinstance(a, (np.ndarray, ag.Tensor)):
-        a = a.data if isinstance(a, ag.Tensor) else a
+        a = a.numpy() if isinstance(a, ag.Tensor) else a
         assert a.dtype == b.dtype and a.shape == b.shape
         assert a.tobytes() == np.ascontiguousarray(b).tobytes()
     else:

@@ -110,10 +110,10 @@ def test_state_dict_round_trip_continues_the_iterates():
     assert set(saved["state"][0]) == {"func_evals", "n_iter", "d", "t", "old_dirs", "old_stps",
                                       "ro", "H_diag", "prev_flat_grad", "prev_loss", "al"}
     params = opt.param_groups[0]["params"]
-    start = [p.data.copy() for p in params]
+    start = [p.detach().numpy().copy() for p in params]
     closure = _closure(opt, params)
     opt.step(closure)
-    expected = [p.data.copy() for p in params]
+    expected = [p.detach().numpy().copy() for p in params]
 
     fresh = [ag.tensor(a, requires_grad=True) for a in start]
     opt2 = optim.LBFGS(fresh)

@@ -242,7 +242,7 @@ def test_leaf_grads_own_their_arrays():
     assert x.grad.data is not z.grad.data and x.grad.data is not g
     w = leaf(2, 3)
     w.sum().backward()                 # sum's VJP broadcasts: a read-only view
-    assert w.grad.data.flags.writeable and w.grad.data.base is None
+    assert w.grad.numpy().flags.writeable and w.grad.numpy().base is None
     w.grad.data *= 2                   # e.g. gradient clipping in place
     np.testing.assert_array_equal(w.grad.data, np.full((2, 3), 2.0))
     np.testing.assert_array_equal(g, np.ones(3))

@@ -37,7 +37,7 @@ def test_attributes():
 
 def test_np_asarray_shares_np_array_copies():
     x = ag.tensor([1.0, 2.0])
-    assert np.asarray(x) is x.data
+    assert np.asarray(x) is x.numpy()
     a = np.array(x)
     a[0] = 5
     assert x.data[0] == 1 and np.array(x, np.float64).dtype == np.float64

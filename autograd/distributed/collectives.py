@@ -50,7 +50,7 @@ class Work:
 
 def _array(t, what, name="tensor"):
     """The array a collective reads and writes: a Tensor's data, or an ndarray."""
-    a = t.data if isinstance(t, engine.Tensor) else t
+    a = t._data if isinstance(t, engine.Tensor) else t
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{what}: {name} must be a Tensor or a numpy array, got "
                         f"{type(t).__name__}")

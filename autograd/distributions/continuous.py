@@ -114,7 +114,7 @@ class Uniform(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         v = np.asarray(value)
-        outside = np.where((self.low.data <= v) & (v < self.high.data), 0.0, -np.inf)
+        outside = np.where((self.low._data <= v) & (v < self.high._data), 0.0, -np.inf)
         return outside.astype(self.low.dtype) - ops.log(self.high - self.low)
 
     def cdf(self, value):

@@ -52,7 +52,7 @@ class Bernoulli(Distribution):
 
     @property
     def mode(self):
-        p = self.probs.data
+        p = self.probs._data
         return Tensor._wrap(np.where(p == 0.5, np.nan, (p >= 0.5).astype(p.dtype)))
 
     @property
@@ -62,8 +62,8 @@ class Bernoulli(Distribution):
     def sample(self, sample_shape=()):
         """1.0 where a uniform draw falls below probs, else 0.0 (in probs' dtype)."""
         shape = self._extended_shape(sample_shape)
-        p = np.broadcast_to(self.probs.data, shape)
-        return Tensor._wrap((rand(shape, dtype=p.dtype).data < p).astype(p.dtype))
+        p = np.broadcast_to(self.probs._data, shape)
+        return Tensor._wrap((rand(shape, dtype=p.dtype)._data < p).astype(p.dtype))
 
     def log_prob(self, value):
         # log p(x) = x log p + (1 - x) log(1 - p) = -BCE(logits, x)
@@ -131,8 +131,8 @@ class Categorical(Distribution):
         """int64 categories by inverse-CDF sampling: the number of cumulative probabilities at
         or below a uniform draw."""
         sample_shape = tuple(sample_shape)
-        cdf = np.cumsum(self.probs.data.reshape(-1, self._num_events), -1)   # (batch, K)
-        u = rand(sample_shape + (cdf.shape[0], 1), dtype=cdf.dtype).data * cdf[:, -1:]
+        cdf = np.cumsum(self.probs._data.reshape(-1, self._num_events), -1)   # (batch, K)
+        u = rand(sample_shape + (cdf.shape[0], 1), dtype=cdf.dtype)._data * cdf[:, -1:]
         k = np.minimum((u >= cdf).sum(-1), self._num_events - 1)             # (samples, batch)
         return Tensor._wrap(k.reshape(self._extended_shape(sample_shape)))
 

@@ -52,7 +52,7 @@ def _kl_normal_normal(p, q):
 def _kl_bernoulli_bernoulli(p, q):
     # p log(p / q) + (1 - p) log((1 - p) / (1 - q)), with softplus(-l) = -log sigmoid(l);
     # 0 log 0 = 0, and +inf where q puts no mass on what p can draw
-    pp, qp = p.probs.data, q.probs.data
+    pp, qp = p.probs._data, q.probs._data
     t1 = p.probs * (ops.softplus(-q.logits) - ops.softplus(-p.logits))
     t1 = ops.where(pp == 0, 0.0, _infinite_where(t1, qp == 0))
     t2 = (1 - p.probs) * (ops.softplus(q.logits) - ops.softplus(p.logits))
@@ -64,7 +64,7 @@ def _kl_bernoulli_bernoulli(p, q):
 def _kl_categorical_categorical(p, q):
     # sum_k p_k (log p_k - log q_k), 0 log 0 = 0, +inf where q_k = 0 < p_k
     t = p.probs * (p.logits - q.logits)
-    pp, qp = np.broadcast_arrays(p.probs.data, q.probs.data)
+    pp, qp = np.broadcast_arrays(p.probs._data, q.probs._data)
     t = ops.where(pp == 0, 0.0, _infinite_where(t, qp == 0))
     return t.sum(-1)
 
@@ -73,7 +73,7 @@ def _kl_categorical_categorical(p, q):
 def _kl_uniform_uniform(p, q):
     # log((h_q - l_q) / (h_p - l_p)) when [l_p, h_p] lies inside [l_q, h_q], else +inf
     result = ops.log((q.high - q.low) / (p.high - p.low))
-    return _infinite_where(result, (q.low.data > p.low.data) | (q.high.data < p.high.data))
+    return _infinite_where(result, (q.low._data > p.low._data) | (q.high._data < p.high._data))
 
 
 @register_kl(MultivariateNormal, MultivariateNormal)

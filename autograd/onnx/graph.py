@@ -14,7 +14,7 @@ _AXES_INPUT_SINCE = {"ReduceSum": 13, "ReduceMean": 18, "ReduceMax": 18, "Reduce
 
 
 def _plain(x):
-    return x.data if isinstance(x, engine.Tensor) else x
+    return x._data if isinstance(x, engine.Tensor) else x
 
 
 class Graph:
@@ -27,15 +27,15 @@ class Graph:
         self.names, self.dtypes, self.dynamic = {}, {}, {}
         self._count = 0
         for name, t in params.items():
-            self.initializers.append(numpy_helper.from_array(t.data, name))
-            self.bind(t, name, t.data.dtype)
+            self.initializers.append(numpy_helper.from_array(t._data, name))
+            self.bind(t, name, t._data.dtype)
 
     def bind(self, x, name, dtype, dynamic=()):
         """Let the Tensor or array `x` (and a Tensor's array, which a static setting gets) be
         the value `name`."""
         self.names[id(x)] = name
         if isinstance(x, engine.Tensor):
-            self.names[id(x.data)] = name
+            self.names[id(x._data)] = name
         self.dtypes[name], self.dynamic[name] = np.dtype(dtype), set(dynamic)
 
     def fresh(self, hint):
@@ -70,7 +70,7 @@ class Graph:
     def value(self, x, call, what, twin, dtype):
         name = self.names.get(id(x))
         if name is None and isinstance(x, engine.Tensor):
-            name = self.names.get(id(x.data))          # x.detach() and the like share data
+            name = self.names.get(id(x._data))          # x.detach() and the like share data
         if name is None:
             if not same(_plain(x), _plain(twin)):
                 raise ExportError(

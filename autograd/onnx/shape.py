@@ -60,7 +60,7 @@ def getitem(g, call):
     Unsqueeze for the new axes."""
     index = call["index"]
     items = list(index) if isinstance(index, tuple) else [index]
-    items = [np.asarray(i.data if isinstance(i, engine.Tensor) else i)
+    items = [np.asarray(i._data if isinstance(i, engine.Tensor) else i)
              if isinstance(i, (list, engine.Tensor)) else i for i in items]
     ndim = np.ndim(call.inputs[0])
     if any(i is Ellipsis for i in items):

@@ -98,7 +98,7 @@ def longer(inputs, axes):
     The new entries repeat the first ones (valid tokens stay valid)."""
     grown = []
     for i, x in enumerate(inputs):
-        a = x.data
+        a = x._data
         for (j, axis), n in axes.items():
             if j == i:
                 a = np.concatenate([a, np.take(a, np.arange(n) % a.shape[axis], axis)], axis)
@@ -113,7 +113,7 @@ def same(a, b):
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if isinstance(a, engine.Tensor) or isinstance(b, engine.Tensor):
-        return same(getattr(a, "data", a), getattr(b, "data", b))
+        return same(getattr(a, "_data", a), getattr(b, "_data", b))
     return type(a) is type(b) and a == b
 
 
@@ -137,9 +137,9 @@ def needed(calls, outputs):
     """The calls that the Tensors `outputs` depend on, in order."""
     wanted, kept = {id(t) for t in outputs}, []
     for call in reversed(calls):
-        if id(call.out) in wanted or id(call.out.data) in wanted:
+        if id(call.out) in wanted or id(call.out._data) in wanted:
             kept.append(call)
             for x in call.inputs + list(call.settings.values()):
                 wanted.add(id(x))
-                wanted.add(id(getattr(x, "data", None)))
+                wanted.add(id(getattr(x, "_data", None)))
     return kept[::-1]

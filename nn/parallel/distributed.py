@@ -89,7 +89,7 @@ class _Bucket:
 
     def __init__(self, params):
         self.params = params
-        sizes = [p.data.size for p in params]
+        sizes = [p._data.size for p in params]
         self.offsets = np.cumsum([0] + sizes)
         self.flat = np.empty(self.offsets[-1], params[0].dtype)
         self.ready = 0
@@ -107,7 +107,7 @@ class _Bucket:
             if p.grad is None or id(p) in unused:
                 view.fill(0)                                   # a locally unused parameter
             else:
-                np.copyto(view, p.grad.data)
+                np.copyto(view, p.grad._data)
         self.work = dist.all_reduce(self.flat, dist.ReduceOp.AVG, async_op=True)
 
 
@@ -199,7 +199,7 @@ class _Reducer:
                 if p.grad is None:
                     p.grad = Tensor(view.copy())
                 else:
-                    np.copyto(p.grad.data, view)
+                    np.copyto(p.grad._data, view)
 
 
 def _buckets(params, cap):
@@ -208,7 +208,7 @@ def _buckets(params, cap):
     open_, done, limit = {}, [], {}
     for p in reversed(params):
         bucket = open_.setdefault(p.dtype, [0])             # [bytes, params...]
-        bucket[0] += p.data.nbytes
+        bucket[0] += p._data.nbytes
         bucket.append(p)
         if bucket[0] >= limit.get(p.dtype, min(FIRST_BUCKET_BYTES, cap)):
             done.append(open_.pop(p.dtype)[1:])

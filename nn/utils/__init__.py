@@ -23,7 +23,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if not grads:
         return Tensor(np.array(0.0, np.float32))
-    arrays = [p.grad.data for p in grads]
+    arrays = [p.grad._data for p in grads]
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in arrays)
     else:
@@ -36,7 +36,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     coef = min(max_norm / (total + 1e-6), 1.0)
     if coef < 1.0:
         for p in grads:
-            p.grad = Tensor._wrap(p.grad.data * np.asarray(coef, p.grad.data.dtype))
+            p.grad = Tensor._wrap(p.grad._data * np.asarray(coef, p.grad._data.dtype))
     return Tensor(np.array(total, arrays[0].dtype))
 
 
@@ -45,7 +45,7 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     for p in _params(parameters):
         if p.grad is not None:
-            p.grad = Tensor._wrap(np.clip(p.grad.data, -clip_value, clip_value))
+            p.grad = Tensor._wrap(np.clip(p.grad._data, -clip_value, clip_value))
 
 
 def parameters_to_vector(parameters):
@@ -56,18 +56,18 @@ def parameters_to_vector(parameters):
 def vector_to_parameters(vec, parameters):
     """Copy consecutive slices of the 1-D `vec` into the parameters, in place.
 
-    No version is bumped, as in PyTorch (which rebinds `.data`): a backward through a graph
+    No version is bumped, as in PyTorch (which rebinds `._data`): a backward through a graph
     recorded before does not raise, and uses the new values where it saved a parameter."""
-    data = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
+    data = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
     params = _params(parameters)
-    total = sum(p.data.size for p in params)
+    total = sum(p._data.size for p in params)
     if data.ndim != 1 or data.size != total:
         raise ValueError(f"vector_to_parameters: expected a 1-D vector of {total} elements "
                          f"(the parameters' sizes), got shape {data.shape}")
     start = 0
     for p in params:
-        p.data[...] = data[start:start + p.data.size].reshape(p.data.shape)
-        start += p.data.size
+        p._data[...] = data[start:start + p._data.size].reshape(p._data.shape)
+        start += p._data.size
 
 
 from . import rnn  # noqa: E402, F401  (nn.utils.rnn, as torch.nn.utils.rnn)

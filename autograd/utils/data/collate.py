@@ -22,7 +22,7 @@ def _stack(arrays, what):
 def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([t.data for t in batch], "tensor")
+        return _stack([t._data for t in batch], "tensor")
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, "
