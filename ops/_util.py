@@ -33,3 +33,11 @@ def normalize_dim(dim, ndim, op):
         raise IndexError(f"{op}: dimension {dim} out of range for a tensor of {ndim} dims")
     return dim % n
 
+
+
+def quiet(fwd):
+    """`fwd` computing IEEE special values silently, as PyTorch does (log(0) = -inf, 0/0 = nan,
+    exp(1000) = inf): NumPy's divide, invalid and overflow warnings are off inside it. Only
+    the ops that meet special values on finite inputs wear it (entering it costs about a
+    microsecond); backward passes run under the same setting (autograd.backprop)."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")(fwd)

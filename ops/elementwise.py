@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from autograd.extend import primitive, unbroadcast, plain, is_tensor, wrap, like
+from ._util import quiet
 
 
 @primitive(save=())
@@ -31,6 +32,7 @@ def mul(a, b):                                          # d(ab) = b da + a db
 
 
 @primitive(save=("b", "y"))
+@quiet
 def div(a, b):                                          # d(a/b) = da/b - (a/b) db/b
     return np.true_divide(a, b), (lambda g, y, a, b: unbroadcast(g / b, a.shape),
                                   lambda g, y, a, b: unbroadcast(-g * y / b, b.shape))
@@ -42,6 +44,7 @@ def neg(x):
 
 
 @primitive(save=("a", "b", "y"))
+@quiet
 def pow(a, b):
     """a ** b, for a Tensor or scalar exponent b. At a == 0 the gradients are finite: d/da is
     taken as 0 where b < 1 (so sqrt-like powers behave like sqrt), d/db as 0."""
@@ -57,36 +60,50 @@ def _pow_base_vjp(g, y, a, b):          # d a^b / da = b a^(b-1)
     return unbroadcast(where(pole, 0, g * b * where(pole, 1, a) ** (b - 1)), a.shape)
 
 
+def _integer_divisor(a, b, op):
+    """Raise as PyTorch does for an integer division by zero (floats give inf and nan)."""
+    if np.result_type(a, b).kind in "iub" and not np.all(b):
+        raise RuntimeError(f"{op}: ZeroDivisionError (an integer divisor is 0)")
+
+
 @primitive(save=("a", "b"))
+@quiet
 def remainder(a, b):
     """a mod b with the sign of b (Python's %). d/da = 1, d/db = -floor(a / b)."""
+    _integer_divisor(a, b, "remainder")
     return np.remainder(a, b), (
         lambda g, y, a, b: unbroadcast(g, a.shape),
         lambda g, y, a, b: unbroadcast(-g * np.floor_divide(plain(a), plain(b)), b.shape))
 
 
+@quiet
 def floor_divide(a, b):
     """a // b. Piecewise constant, so never differentiable: the result does not require grad."""
+    _integer_divisor(plain(a), plain(b), "floor_divide")
     y = np.floor_divide(plain(a), plain(b))
     return wrap(y) if is_tensor(a) or is_tensor(b) else y
 
 
 @primitive(save=("y",))
+@quiet
 def exp(x):
     return np.exp(x), (lambda g, y, x: g * y,)          # d e^x = e^x
 
 
 @primitive(save=("x",))
+@quiet
 def log(x):
     return np.log(x), (lambda g, y, x: g / x,)
 
 
 @primitive(save=("x",))
+@quiet
 def log1p(x):
     return np.log1p(x), (lambda g, y, x: g / (1 + x),)
 
 
 @primitive(save=("y",))
+@quiet
 def expm1(x):
     return np.expm1(x), (lambda g, y, x: g * (y + 1),)    # d (e^x - 1) = e^x
 
@@ -102,6 +119,7 @@ def cos(x):
 
 
 @primitive(save=("y",))
+@quiet
 def sqrt(x):                                            # d sqrt x = 1 / (2 sqrt x); 0 at x = 0
     return np.sqrt(x), (lambda g, y, x: g / (2 * where(y == 0, np.inf, y)),)
 

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from autograd.extend import primitive, plain, is_tensor, like
-from ._util import normalize_dim, normalize_dims
+from ._util import normalize_dim, normalize_dims, quiet
 from . import elementwise as ew
 from . import shape as sh
 
@@ -64,6 +64,7 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
 
 
 @primitive(save=(), static=("dim", "keepdim"))
+@quiet
 def _mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     dims, keep = _reduced(x, dim, axis, keepdim, keepdims, "mean")
     n = _count(x, dims)

@@ -12,6 +12,7 @@ import numpy as np
 from autograd.extend import primitive, unbroadcast, plain, like
 from . import elementwise as ew
 from . import _special_kernels as k
+from ._util import quiet
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -28,11 +29,13 @@ def tan(x):                                             # d tan = 1 + tan^2 = 1 
 
 
 @primitive(save=("x",))
+@quiet
 def asin(x):                                            # d asin = 1 / sqrt(1 - x^2)
     return _unary(np.arcsin)(x), (lambda g, y, x: g / ew.sqrt(1 - x * x),)
 
 
 @primitive(save=("x",))
+@quiet
 def acos(x):                                            # d acos = -1 / sqrt(1 - x^2)
     return _unary(np.arccos)(x), (lambda g, y, x: -g / ew.sqrt(1 - x * x),)
 
@@ -43,11 +46,13 @@ def atan(x):                                            # d atan = 1 / (1 + x^2)
 
 
 @primitive(save=("x",))
+@quiet
 def sinh(x):
     return _unary(np.sinh)(x), (lambda g, y, x: g * cosh(x),)
 
 
 @primitive(save=("x",))
+@quiet
 def cosh(x):
     return _unary(np.cosh)(x), (lambda g, y, x: g * sinh(x),)
 
@@ -58,11 +63,13 @@ def asinh(x):                                           # d asinh = 1 / sqrt(x^2
 
 
 @primitive(save=("x",))
+@quiet
 def acosh(x):                                           # d acosh = 1 / sqrt(x^2 - 1)
     return _unary(np.arccosh)(x), (lambda g, y, x: g / ew.sqrt(x * x - 1),)
 
 
 @primitive(save=("x",))
+@quiet
 def atanh(x):                                           # d atanh = 1 / (1 - x^2)
     return _unary(np.arctanh)(x), (lambda g, y, x: g / (1 - x * x),)
 
@@ -75,22 +82,26 @@ def atan2(a, b):
 
 
 @primitive(save=("y",))
+@quiet
 def rsqrt(x):                                           # d x^(-1/2) = -y^3 / 2
     with np.errstate(divide="ignore"):
         return 1 / _unary(np.sqrt)(x), (lambda g, y, x: -0.5 * g * y * y * y,)
 
 
 @primitive(save=("x",))
+@quiet
 def lgamma(x):                                          # d ln|Gamma| = digamma
     return k.lgamma(x), (lambda g, y, x: g * digamma(x),)
 
 
 @primitive(save=("x",))
+@quiet
 def digamma(x):                                         # d digamma = polygamma(1, .)
     return k.digamma(x), (lambda g, y, x: g * _polygamma(x, n=1),)
 
 
 @primitive(save=("x",), static=("n",))
+@quiet
 def _polygamma(x, n):
     if n == 0:
         return k.digamma(x), (lambda g, y, x: g * _polygamma(x, n=1),)
@@ -120,11 +131,13 @@ def erfc(x):                                            # d erfc = -2 / sqrt(pi)
 
 
 @primitive(save=("y",))
+@quiet
 def erfinv(x):                                          # d erfinv = sqrt(pi) / 2 exp(y^2)
     return k.erfinv(x), (lambda g, y, x: g * (math.sqrt(math.pi) / 2) * ew.exp(y * y),)
 
 
 @primitive(save=("x", "y"))
+@quiet
 def erfcx(x):                                           # d erfcx = 2 x erfcx - 2 / sqrt(pi)
     return k.erfcx(x), (lambda g, y, x: g * (2 * x * y - 2 / math.sqrt(math.pi)),)
 
@@ -202,6 +215,7 @@ def _log_grad(log_fn, pole, x, other):
 
 
 @primitive(save=("x", "other"))
+@quiet
 def xlogy(x, other):
     """x log(other), 0 where x == 0 (unless other is NaN). Gradients as PyTorch's: log(other)
     (0 where x == 0 and other <= 0) and x / other (NaN at x = other = 0)."""
@@ -211,6 +225,7 @@ def xlogy(x, other):
 
 
 @primitive(save=("x", "other"))
+@quiet
 def xlog1py(x, other):
     """x log(1 + other), 0 where x == 0 (unless other is NaN); gradients log1p(other) (0 where
     x == 0 and other <= -1) and x / (1 + other)."""
@@ -230,6 +245,7 @@ def copysign(a, b):
 
 
 @primitive(save=("a", "b"))
+@quiet
 def fmod(a, b):
     """a - trunc(a / b) b: the remainder with the sign of a. d/da = 1, d/db = -trunc(a / b)."""
     return np.fmod(a, b), (
