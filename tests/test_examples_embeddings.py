@@ -3,6 +3,7 @@ subword vectors (also for unseen words), the batching of bags, GloVe's counts an
 neighbour and analogy functions on a hand-built embedding, losses falling for every model,
 and the --save format. Training runs skip cleanly without tqdm (the `examples` extra)."""
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -14,20 +15,10 @@ from autograd import manual_seed, tensor
 from examples import embedding_data as data
 from examples import embedding_eval
 from examples import embeddings
+from examples import embeddings_torch
+from test_examples import one_blas_thread  # noqa: F401 (an autouse fixture: one BLAS thread)
 
 COUNTS = np.array([50, 30, 30, 12, 9, 9, 5, 3, 2, 1, 1])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_blas_thread():
-    """Small matrices: one BLAS thread is fastest, and far faster on a busy machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 def _codes(tree):
@@ -227,9 +218,31 @@ def test_save_takes_one_model(capsys):
     assert "--save writes one model's vectors" in capsys.readouterr().err
 
 
-def test_help_shows_the_docstrings_first_paragraph(capsys):
+@pytest.fixture
+def torch_one_thread():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_num_threads(threads)
+
+
+def test_the_same_model_code_trains_under_torch(corpus, torch_one_thread):
+    """embeddings_torch loads the example with torch behind its imports: its parameters are
+    torch's, its loss falls, and tapegrad's own modules are left in place."""
+    on_torch = embeddings_torch.torch_embeddings()
+    assert on_torch.nn is torch_one_thread.nn and sys.modules["nn"] is embeddings.nn is nn
+    ids, words, counts = corpus
+    vectors, model, h = on_torch.fit("cbow-hs", ids, words, counts, epochs=2, dim=8, quiet=True)
+    assert isinstance(model.outputs.weight, torch_one_thread.nn.Parameter)
+    losses = h.metrics["epoch loss"]
+    assert losses[1] < losses[0] and vectors.shape == (len(words), 8)
+
+
+@pytest.mark.parametrize("module", [embeddings, embeddings_torch])
+def test_help_shows_the_docstrings_first_paragraph(module, capsys):
     with pytest.raises(SystemExit) as done:
-        embeddings.main(["--help"])
+        module.main(["--help"])
     assert done.value.code == 0
-    first = embeddings.__doc__.strip().split("\n\n")[0]
+    first = module.__doc__.strip().split("\n\n")[0]
     assert "".join(first.split()) in "".join(capsys.readouterr().out.split())
