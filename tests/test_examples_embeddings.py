@@ -175,12 +175,12 @@ def test_an_unknown_word_is_named():
 
 @pytest.fixture(scope="module")
 def corpus():
-    """The first 15,000 tokens of the language reference, words seen 5 times or more."""
+    """The first 6,000 tokens of the language reference, words seen 5 times or more."""
     pytest.importorskip("tqdm")
     from examples._common import python_text
     from examples.word2vec import tokenize
     words = python_text("docs").split(" ")
-    return tokenize(" ".join(words[:15000]))
+    return tokenize(" ".join(words[:6000]))
 
 
 @pytest.mark.parametrize("name", embeddings.MODELS)
