@@ -153,6 +153,8 @@ def fit(name, ids, words, counts, epochs=5, seed=0, dim=100, window=5, negatives
     """Train model `name` (one of MODELS) on the token ids; return (vectors (V, dim), model,
     History with the mean loss of every epoch). The learning rate is LR[name] unless `lr` is
     given."""
+    if name not in MODELS:
+        raise ValueError(f"fit: unknown model {name!r}; use one of {', '.join(MODELS)}")
     rng = seed_all(seed)
     if name == "glove":
         model = GloVe(len(words), dim)

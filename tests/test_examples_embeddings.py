@@ -212,6 +212,11 @@ def test_save_writes_words_and_vectors_that_an_embedding_loads(tmp_path, capsys)
     assert np.isfinite(row).all()
 
 
+def test_an_unknown_model_is_named():
+    with pytest.raises(ValueError, match="fit: unknown model 'sg'; use one of sg-ns, sg-hs"):
+        embeddings.fit("sg", np.zeros(3, np.int64), ["a", "b"], np.array([2, 1]))
+
+
 def test_save_takes_one_model(capsys):
     with pytest.raises(SystemExit):
         embeddings.main(["--models", "sg-ns", "glove", "--save", "x.npz"])
