@@ -168,8 +168,9 @@ def fit(name, ids, words, counts, epochs=5, seed=0, dim=100, window=5, negatives
         buckets = buckets if name == "fasttext" else 0
         tree = data.huffman(counts)
         table = data.subword_table(words, buckets)
-        model = Word2Vec(len(words) + buckets,                # inner nodes or words out
-                         len(words) - 1 if name.endswith("hs") else len(words), dim)
+        in_rows = len(words) + buckets                        # words, then n-gram buckets
+        out_rows = len(words) - 1 if name.endswith("hs") else len(words)   # nodes or words
+        model = Word2Vec(in_rows, out_rows, dim)
         optimizer = optim.Adam(model.parameters(), lr=lr or LR[name])
         epoch = Epochs(lambda: word2vec_examples(name, ids, counts, tree, rng, window,
                                                  negatives, sample), batch_size, rng)
