@@ -55,7 +55,7 @@ def _add_at(z, index, g):
     kernel under 1 ms (measured under load)."""
     rows = index[0] if len(index) == 1 else None
     if (isinstance(rows, np.ndarray) and rows.dtype.kind in "iu" and rows.size and z.size
-            and g.dtype.kind == "f" and g.shape == rows.shape + z.shape[1:]
+            and g.dtype in (np.float32, np.float64) and g.shape == rows.shape + z.shape[1:]
             and rows.min() >= 0 and rows.max() < z.shape[0]):
         scatter_add_rows(z.reshape(z.shape[0], -1), rows.reshape(-1).astype(np.int64),
                          g.reshape(rows.size, -1))              # (n, ...) -> (n, row size)
