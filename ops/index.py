@@ -4,6 +4,7 @@ accumulate their gradients."""
 import numpy as np
 
 from autograd.extend import primitive, unbroadcast, plain
+from ._nn_kernels import scatter_add_rows
 from ._util import normalize_dim
 
 
@@ -43,8 +44,23 @@ def index_put_add(g, shape, index):
     if _hits_once(index):
         z[index] = g
     else:
-        np.add.at(z, index, g)
+        _add_at(z, index, np.asarray(g))
     return z, (lambda gg, y, g: getitem(gg, index),)
+
+
+def _add_at(z, index, g):
+    """np.add.at(z, index, g), by the numba row scatter where `index` is one array of
+    in-range row numbers and g holds a whole row per entry (embedding_bag's sums): there
+    np.add.at's generic loop took 15 ms for 7680 rows of 100 into (17688, 100), the
+    kernel under 1 ms (measured under load)."""
+    rows = index[0] if len(index) == 1 else None
+    if (isinstance(rows, np.ndarray) and rows.dtype.kind in "iu" and rows.size and z.size
+            and g.dtype in (np.float32, np.float64) and g.shape == rows.shape + z.shape[1:]
+            and rows.min() >= 0 and rows.max() < z.shape[0]):
+        scatter_add_rows(z.reshape(z.shape[0], -1), rows.reshape(-1).astype(np.int64),
+                         g.reshape(rows.size, -1))              # (n, ...) -> (n, row size)
+    else:
+        np.add.at(z, index, g)
 
 
 @primitive(save=(), static=("index",))

@@ -77,6 +77,21 @@ def test_gather_scatter_add_index_put_add_match_numpy(dtype):
                                         [0, src[0, 1]]], rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape, rows", [((5, 3), [4, 0, 4, 4]), ((5, 2, 2), [[1, 1], [0, 3]]),
+                                         ((5,), [2, 2, 0]), ((5, 3), [-1, 0, -1])])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_index_put_add_of_whole_rows_matches_add_at(shape, rows, dtype):
+    """Row indices take the numba scatter (negative ones and float16 NumPy's add.at): same
+    sums."""
+    rows = np.array(rows)
+    g = np.random.default_rng(2).standard_normal(rows.shape + shape[1:]).astype(dtype)
+    expected = np.zeros(shape, dtype)
+    np.add.at(expected, rows, g)
+    z = ops.index_put_add(ag.tensor(g), shape, (rows,))
+    assert z.dtype == dtype
+    np.testing.assert_allclose(z.numpy(), expected, rtol=1e-3 if dtype == np.float16 else 1e-6)
+
+
 def test_repeated_indices_accumulate_their_gradients():
     x = ag.tensor(np.zeros(4), requires_grad=True)
     (x[[0, 0, 2, 0]] * ag.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
