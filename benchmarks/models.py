@@ -157,13 +157,13 @@ def _language_model(nn_lib):
     return LanguageModel()
 
 
-def _tokens(batch):
+def _tokens(batch, steps=STEPS):
     rng = np.random.default_rng(0)
-    return rng.integers(0, VOCAB, (batch, STEPS)), rng.integers(0, VOCAB, batch * STEPS)
+    return rng.integers(0, VOCAB, (batch, steps)), rng.integers(0, VOCAB, batch * steps)
 
 
-def _language_model_flops(batch):
-    rows = batch * STEPS
+def _language_model_flops(batch, steps=STEPS):
+    rows = batch * steps
     flops = 3 * 2 * rows * HIDDEN * VOCAB                        # the decoder
     for n_in in (EMBED, HIDDEN):
         # gates x W_ih^T + h W_hh^T at every step, three times, but the zero initial state's
