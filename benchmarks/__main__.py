@@ -135,8 +135,9 @@ def main(argv=None):
     if any(r["peak_inconsistent"] for r in results):
         print("note: a workload ran faster than W9's GEMM, the measured peak, so the machine was "
               "not at full speed during W9 (cold or busy): shares of peak are left out; rerun")
-    if rss_table(results):
-        print(f"\n{rss_table(results)}")
+    memory = rss_table(results)
+    if memory:
+        print(f"\n{memory}")
     setting = {"blas": blas_kernel(), "threads": args.threads,
                "torch": torch.__version__ if torch else None}
     if ref is not None:
