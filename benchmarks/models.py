@@ -121,7 +121,8 @@ def _resnet18_flops(batch):
 
 def _encoder_layer(nn_lib):
     """The W12 layer from `nn_lib`, tapegrad's nn or torch.nn."""
-    return nn_lib.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dropout=0.0, batch_first=True)
+    return nn_lib.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dropout=0.0,
+                                          batch_first=True)
 
 
 def _sequences(batch):
