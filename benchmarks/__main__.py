@@ -107,7 +107,7 @@ def main(argv=None):
     if args.compare:
         try:
             ref = compare.load(args.compare)
-        except (OSError, ValueError) as e:
+        except ValueError as e:
             p.error(str(e))
 
     if args.saved:

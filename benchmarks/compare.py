@@ -7,9 +7,13 @@ from .harness import columns
 
 
 def load(path):
-    """An earlier run's JSON (as `--json` writes it), checked for its results list."""
-    with open(path) as f:
-        ref = json.load(f)
+    """An earlier run's JSON (as `--json` writes it); ValueError naming the file where it is
+    missing, not JSON, or has no results list."""
+    try:
+        with open(path) as f:
+            ref = json.load(f)
+    except (OSError, ValueError) as e:                # missing, unreadable, not JSON
+        raise ValueError(f"--compare: cannot read {path}: {e}") from e
     if not isinstance(ref, dict) or not isinstance(ref.get("results"), list):
         raise ValueError(f"--compare: {path} is not a `python -m benchmarks --json` file "
                          f"(no results list)")

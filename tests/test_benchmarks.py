@@ -137,6 +137,8 @@ def test_compare_gives_the_change_of_the_median_and_of_the_ratio(tmp_path):
     (tmp_path / "bad.json").write_text('{"workloads": []}')
     with pytest.raises(ValueError, match="bad.json is not a `python -m benchmarks --json` file"):
         compare.load(tmp_path / "bad.json")
+    with pytest.raises(ValueError, match="--compare: cannot read .*missing.json"):
+        compare.load(tmp_path / "missing.json")
 
 
 def test_peak_rss_is_measured_in_a_fresh_process(monkeypatch):
