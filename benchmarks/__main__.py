@@ -6,9 +6,10 @@ import os
 import platform
 import sys
 
-from . import WORKLOADS
+from . import WORKLOADS, compare
 from .harness import (add_peak_fractions, blas_kernel, measure, set_threads, table,
                       torch_or_none)
+from .rss import peak_rss, table as rss_table
 
 
 def _select(only, parser):
@@ -23,6 +24,14 @@ def _select(only, parser):
         parser.error(f"no workload matches {only!r}; known: "
                      f"{', '.join(w.key for w in WORKLOADS)}, D (data-parallel, over MPI)")
     return chosen, "D" in keys
+
+
+def _with_peak(chosen):
+    """`chosen`, with W9 (the GEMM peak) in front where some workload counts FLOPs and W9 is not
+    already there: the share-of-peak column needs the peak measured in the same run."""
+    if any(w.key == "W9" for w in chosen) or not any(w.flops for w in chosen):
+        return chosen
+    return [w for w in WORKLOADS if w.key == "W9"] + chosen
 
 
 def _progress(items):
@@ -91,7 +100,15 @@ def main(argv=None):
                    help="print the bytes each framework's graph keeps for backward, and exit")
     p.add_argument("--profile", metavar="KEYS",
                    help="print where tapegrad's time goes in these workloads instead of timing")
+    p.add_argument("--compare", metavar="REF.json",
+                   help="also print each workload's change against an earlier --json run")
     args = p.parse_args(argv)
+    ref = None
+    if args.compare:
+        try:
+            ref = compare.load(args.compare)
+        except ValueError as e:
+            p.error(str(e))
 
     if args.saved:
         from .memory import report
@@ -107,19 +124,28 @@ def main(argv=None):
           f"threads, torch {torch.__version__ if torch else 'not installed: its columns stay empty'}",
           flush=True)
     rounds, target = (3, 0.02) if args.quick else (9, 0.2)
+    chosen = _with_peak(chosen)
     results = add_peak_fractions([measure(w, rounds=rounds, target=target)
                                   for w in _progress(chosen)])
+    for w, r in zip(chosen, results):
+        steps = 1 if args.quick else w.rss_steps
+        r["rss"] = peak_rss(w, steps, args.threads) if w.rss_steps else None
     if results:
         print(table(results))
     if any(r["peak_inconsistent"] for r in results):
         print("note: a workload ran faster than W9's GEMM, the measured peak, so the machine was "
               "not at full speed during W9 (cold or busy): shares of peak are left out; rerun")
+    memory = rss_table(results)
+    if memory:
+        print(f"\n{memory}")
+    setting = {"blas": blas_kernel(), "threads": args.threads,
+               "torch": torch.__version__ if torch else None}
+    if ref is not None:
+        print(f"\nagainst {args.compare}:\n{compare.report(results, ref, setting)}")
     data_parallel = _data_parallel(parallel and not args.profile, args.quick, torch)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"python": platform.python_version(), "blas": blas_kernel(),
-                       "threads": args.threads,
-                       "torch": torch.__version__ if torch else None, "results": results,
+            json.dump({"python": platform.python_version(), **setting, "results": results,
                        "data_parallel": data_parallel}, f, indent=1)
     if args.plot:
         _plot(results, args.plot)

@@ -16,10 +16,13 @@ class Workload:
     key: str                                   # "W1", "W4f", ...: what --only selects
     title: str
     setups: dict                               # impl name -> () -> zero-argument step function
-    flops: Optional[float] = None              # per step, where well defined
+    flops: Optional[float] = None              # per step, where well defined; or a function
+                                               # giving it, called when the workload is measured
     unit: str = "ms"                           # "ms" per step, or "us/op" with `per`
     per: int = 1                               # steps reported per call (ops in a chain)
     target: Optional[float] = None             # the issue's ratio target vs PyTorch
+    rss_steps: int = 0                         # peak RSS over this many steps, each framework
+                                               # in a fresh process (benchmarks/rss.py); 0: none
 
 
 def torch_or_none():
@@ -110,7 +113,8 @@ def measure(w, rounds=7, target=0.1, warmup=2):
             "median": statistics.median(s), "min": min(s), "max": max(s), "repeats": len(s)}
     tg, pt = result["tapegrad"], result["torch"]
     result["ratio"] = tg["median"] / pt["median"] if tg and pt else None
-    result["gflops"] = (w.flops / tg["median"] / 1e9) if (w.flops and tg) else None
+    flops = w.flops() if callable(w.flops) else w.flops
+    result["gflops"] = (flops / tg["median"] / 1e9) if (flops and tg) else None
     return result
 
 
@@ -159,7 +163,12 @@ def table(results):
                      f"{r['gflops']:.1f}" if r["gflops"] else "",
                      f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else
                      "above W9's peak?" if r.get("peak_inconsistent") else ""])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return columns(rows)
+
+
+def columns(rows):
+    """Rows of strings, the first the header, as left-aligned plain-text columns."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
