@@ -24,7 +24,7 @@ def test_digit_canvas_shapes_masks_and_boxes_agree():
             c1, r1, c2, r2 = (np.array([x1, y1, x2, y2]) * 48).round().astype(int)
             inside = image_masks[r1:r2, c1:c2] == digit + 1
             # the box is tight: ink on each of its four edges
-            assert inside[0].any() and inside[-1].any() and inside[:, 0].any() and inside[:, -1].any()
+            assert all(edge.any() for edge in (inside[0], inside[-1], inside[:, 0], inside[:, -1]))
             seen[r1:r2, c1:c2] |= inside
         assert (seen == (image_masks > 0)).all()              # every ink pixel is in its box
 
@@ -48,3 +48,28 @@ def test_random_crop_keeps_images_and_masks_aligned():
     assert (np.diff(crops[:, 0], axis=2) == 1).all() and (np.diff(crops[:, 0], axis=1) == 12).all()
     with pytest.raises(ValueError, match="random_crop: crop 11 larger than the images"):
         random_crop(images, masks, 11, rng)
+
+
+def test_perceptron_converges_on_separable_data_and_fails_on_xor():
+    from examples import perceptron
+    rng = np.random.default_rng(0)
+    x, y = perceptron.separable(50, rng)
+    w, b, mistakes = perceptron.perceptron(x, y, 100)
+    assert mistakes[-1] == 0 and (np.sign(x @ w + b) == y).all()
+    x, y = perceptron.xor(40, rng)
+    w, b, mistakes = perceptron.perceptron(x, y, 30)
+    assert len(mistakes) == 30 and min(mistakes) > 0
+
+
+def test_perceptron_cli_mlp_solves_xor_and_writes_the_png(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    from examples import perceptron
+    out = tmp_path / "perceptron.png"
+    _, _, histories = perceptron.main(["--epochs", "30", "--points", "24", "--plot", str(out)])
+    assert out.stat().st_size > 10_000
+    assert [h.name for h in histories] == ["online", "mini-batch 10", "full batch"]
+    for h in histories:                                       # every schedule's loss falls
+        losses = h.metrics["loss (all points)"]
+        assert losses[-1] < 0.5 * losses[0]
+    assert "XOR accuracy 100%" in capsys.readouterr().out
