@@ -2,10 +2,15 @@
 FCN segmentation and the perceptron chapter. Short runs at tiny sizes: losses fall and the
 PNG is written. Tests needing the `examples` extra (scikit-learn, tqdm, matplotlib) or torch
 skip cleanly without them."""
+import numba
 import numpy as np
 import pytest
 
 pytest.importorskip("sklearn")
+
+# CNN training runs call the conv kernels hundreds of times: minutes as plain Python
+needs_jit = pytest.mark.skipif(numba.config.DISABLE_JIT,
+                               reason="NUMBA_DISABLE_JIT=1: CNN training runs take minutes")
 
 
 def test_digit_canvas_shapes_masks_and_boxes_agree():
@@ -73,3 +78,110 @@ def test_perceptron_cli_mlp_solves_xor_and_writes_the_png(tmp_path, capsys):
         losses = h.metrics["loss (all points)"]
         assert losses[-1] < 0.5 * losses[0]
     assert "XOR accuracy 100%" in capsys.readouterr().out
+
+
+TINY_STYLE = ["--size", "32", "--width", "0.125", "--steps", "6", "--threads", "1"]
+
+
+@needs_jit
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_style_transfer_losses_fall_and_the_pngs_are_written(optimizer, tmp_path):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    from examples import style_transfer
+    out, curves = tmp_path / "styled.png", tmp_path / "curves.png"
+    picture, history = style_transfer.main(TINY_STYLE + ["--optimizer", optimizer, "--out",
+                                                         str(out), "--plot", str(curves)])
+    assert picture.shape == (32, 48, 3) and 0 <= picture.min() and picture.max() <= 1
+    assert out.stat().st_size > 1000 and curves.stat().st_size > 10_000
+    assert history["content"][0] == 0                        # it starts from the content
+    for key in ("style", "total"):
+        assert history[key][-1] < history[key][0], key
+
+
+@needs_jit
+def test_style_transfer_from_noise_lowers_all_three_losses():
+    pytest.importorskip("tqdm")
+    from examples import style_transfer
+    _, history = style_transfer.main(TINY_STYLE + ["--init", "noise", "--content-weight", "100"])
+    for key in ("content", "style", "tv", "total"):
+        assert history[key][-1] < history[key][0], key
+
+
+def test_style_transfer_layers_are_vgg19s():
+    from examples.style_transfer import CONTENT_LAYER, STYLE_LAYERS, vgg19_features
+    features = vgg19_features(0.0625)
+    assert len(features) == 37 and len(features.state_dict()) == 32    # 16 convolutions
+    kinds = [type(layer).__name__ for layer in features]
+    blocks = "".join("|" if k == "MaxPool2d" else "c" if k == "Conv2d" else "" for k in kinds)
+    assert blocks == "cc|cc|cccc|cccc|cccc|"
+    # the ReLU after the first convolution of each block, and after the last of block 4
+    assert [kinds[i - 1] for i in STYLE_LAYERS + (CONTENT_LAYER,)] == ["Conv2d"] * 6
+    assert [i - 1 for i in STYLE_LAYERS] == [0, 5, 10, 19, 28] and CONTENT_LAYER - 1 == 25
+
+
+def _torch_vgg19_features(torch, width):
+    """vgg19().features' layout in torch, channels scaled by `width` (torchvision is not
+    installed here): the reference whose state dict --weights must load."""
+    layers, n_in = [], 3
+    for convs, channels in ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512)):
+        for _ in range(convs):
+            layers += [torch.nn.Conv2d(n_in, int(channels * width), 3, padding=1),
+                       torch.nn.ReLU(inplace=True)]
+            n_in = int(channels * width)
+        layers.append(torch.nn.MaxPool2d(kernel_size=2, stride=2))
+    return torch.nn.Sequential(*layers)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+@pytest.mark.parametrize("whole", [False, True], ids=["features", "whole-vgg"])
+def test_style_transfer_loads_torch_weights(tmp_path, suffix, whole):
+    """A state dict saved by torch (a small VGG-19 of torchvision's layout, as the README's
+    conversion line writes it) loads through --weights' path, and the style and content
+    features then equal torch's."""
+    torch = pytest.importorskip("torch")
+    from autograd import no_grad, tensor
+    from examples.style_transfer import CONTENT_LAYER, STYLE_LAYERS, extract, load_weights
+    torch.manual_seed(0)
+    reference = _torch_vgg19_features(torch, 0.0625)
+    state = {("features." if whole else "") + k: v for k, v in reference.state_dict().items()}
+    if whole:
+        state["classifier.0.weight"] = torch.zeros(3, 5)      # dropped on loading
+    path = tmp_path / f"vgg{suffix}"
+    if suffix == ".npz":
+        np.savez(path, **{k: v.numpy() for k, v in state.items()})
+    else:
+        pytest.importorskip("safetensors.torch").save_file(state, path)
+    features = load_weights(str(path))
+    x = np.random.default_rng(0).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    layers = sorted(STYLE_LAYERS + (CONTENT_LAYER,))
+    with no_grad():
+        ours = extract(features, tensor(x), layers)
+    with torch.no_grad():
+        y, theirs = torch.from_numpy(x), []
+        for i, layer in enumerate(reference[:max(layers) + 1]):
+            y = layer(y)
+            if i in layers:
+                theirs.append(y.numpy().copy())
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b, rtol=1e-4, atol=1e-5)
+
+
+def test_style_transfer_refuses_a_file_without_vgg_features(tmp_path):
+    from examples.style_transfer import load_weights
+    path = tmp_path / "other.npz"
+    np.savez(path, **{"fc.weight": np.zeros((2, 2), np.float32)})
+    with pytest.raises(ValueError, match=r"style_transfer: .*other.npz' holds no VGG features"):
+        load_weights(str(path))
+
+
+def test_style_transfer_gram_and_total_variation():
+    from autograd import tensor
+    from examples.style_transfer import gram, postprocess, preprocess, total_variation
+    x = np.random.default_rng(0).standard_normal((1, 3, 4, 5))
+    flat = x.reshape(3, 20)
+    np.testing.assert_allclose(gram(tensor(x)).numpy(), flat @ flat.T / 60)
+    tv = 0.5 * (np.abs(np.diff(x, axis=2)).mean() + np.abs(np.diff(x, axis=3)).mean())
+    assert total_variation(tensor(x)).item() == pytest.approx(tv)
+    rgb = np.random.default_rng(1).random((4, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(postprocess(preprocess(rgb)), rgb, atol=1e-6)
