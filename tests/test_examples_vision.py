@@ -2,6 +2,10 @@
 FCN segmentation and the perceptron chapter. Short runs at tiny sizes: losses fall and the
 PNG is written. Tests needing the `examples` extra (scikit-learn, tqdm, matplotlib) or torch
 skip cleanly without them."""
+import os
+import subprocess
+import sys
+
 import numba
 import numpy as np
 import pytest
@@ -185,3 +189,68 @@ def test_style_transfer_gram_and_total_variation():
     assert total_variation(tensor(x)).item() == pytest.approx(tv)
     rgb = np.random.default_rng(1).random((4, 5, 3)).astype(np.float32)
     np.testing.assert_allclose(postprocess(preprocess(rgb)), rgb, atol=1e-6)
+
+
+def test_bilinear_kernel_makes_the_transposed_conv_interpolate():
+    """Stride 2, kernel 4, padding 1: inside the border, the transposed convolution with
+    the kernel is bilinear interpolation (half-pixel centres); channels stay apart."""
+    import nn.functional as F
+    from autograd import tensor
+    from examples.segmentation import bilinear_kernel
+    x = np.random.default_rng(0).random((1, 2, 5, 6)).astype(np.float32)
+    up = F.conv_transpose2d(tensor(x), tensor(bilinear_kernel(2, 4)), stride=2, padding=1)
+    ref = F.interpolate(tensor(x), scale_factor=2, mode="bilinear", align_corners=False)
+    assert up.shape == (1, 2, 10, 12)
+    np.testing.assert_allclose(up.numpy()[..., 1:-1, 1:-1], ref.numpy()[..., 1:-1, 1:-1],
+                               rtol=1e-6)
+
+
+def test_pixel_accuracy_and_mean_iou():
+    from examples.segmentation import confusion, scores
+    truth = np.array([[0, 0, 1, 1], [0, 0, 2, 2]])
+    pred = np.array([[0, 1, 1, 1], [0, 0, 2, 0]])
+    matrix = confusion(truth, pred, classes=4)
+    assert matrix.sum() == 8 and matrix[0, 1] == 1 and matrix[2, 0] == 1
+    accuracy, miou = scores(matrix)
+    # IoU: background 3 / 5, class 1 2 / 3, class 2 1 / 2; class 3 absent from both: left out
+    assert accuracy == 6 / 8 and miou == pytest.approx((3 / 5 + 2 / 3 + 1 / 2) / 3)
+
+
+@needs_jit
+def test_segmentation_short_run_learns_and_writes_the_pngs(tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    pytest.importorskip("matplotlib")
+    from examples import segmentation
+    out, curves = tmp_path / "fcn.png", tmp_path / "curves.png"
+    history = segmentation.main(["--steps", "8", "--width", "0.125", "--pool", "32",
+                                 "--canvas", "40", "--size", "32", "--held-out", "6",
+                                 "--batch", "4", "--threads", "1", "--out", str(out),
+                                 "--plot", str(curves)])
+    assert np.mean(history.losses[-2:]) < history.losses[0]
+    assert 0 <= history.last("mean IoU %") <= 100 and 0 <= history.last("pixel acc %") <= 100
+    assert out.stat().st_size > 10_000 and curves.stat().st_size > 10_000
+    assert "pixel accuracy" in capsys.readouterr().out
+
+
+def test_fcn_gives_scores_at_the_input_size_and_refuses_other_sizes():
+    from autograd import no_grad, tensor
+    from examples.segmentation import FCN, run
+    with no_grad():
+        scores = FCN(1, 11, width=0.125)(tensor(np.zeros((2, 1, 64, 96), np.float32)))
+    assert scores.shape == (2, 11, 64, 96)
+    with pytest.raises(ValueError, match="segmentation: the crop size must be a multiple of 32"):
+        run(size=48)
+
+
+@pytest.mark.parametrize("name", ["perceptron", "segmentation", "style_transfer"])
+def test_help_runs_by_path_and_shows_the_docstring(name):
+    """`python examples/NAME.py --help` works from a checkout and starts with the first
+    paragraph of the example's docstring."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, os.path.join("examples", f"{name}.py"), "--help"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    module = __import__(f"examples.{name}", fromlist=["main"])
+    first = module.__doc__.strip().split("\n\n")[0]
+    assert "".join(first.split()) in "".join(done.stdout.split())     # rewrapped
+    assert "--plot" in done.stdout and "--seed" in done.stdout
