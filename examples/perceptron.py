@@ -25,7 +25,7 @@ import nn
 import nn.functional as F
 import optim
 from autograd import manual_seed, no_grad, tensor
-from examples._common import needs, parse_args, parser, train
+from examples._common import needs, parse_args, parser, save_figure, shuffled_batches, train
 
 
 def separable(n, rng, margin=0.2):
@@ -81,14 +81,10 @@ def gradient_descent(x, y, batch_size, epochs, lr, seed=0, hidden=8, quiet=False
     Returns (model, History) with the loss on all the points after every epoch."""
     manual_seed(seed)
     model = mlp(hidden)
-    rng = np.random.default_rng(seed)
-    per_epoch = -(-len(x) // batch_size)
-    order = []
+    batch = shuffled_batches(len(x), batch_size, np.random.default_rng(seed))
 
     def loss_at(step):
-        if step % per_epoch == 0:
-            order[:] = [rng.permutation(len(x))]
-        idx = order[0][step % per_epoch * batch_size:][:batch_size]
+        idx = batch(step)
         return bce(model, x[idx], y[idx])
 
     def evaluate():
@@ -96,8 +92,9 @@ def gradient_descent(x, y, batch_size, epochs, lr, seed=0, hidden=8, quiet=False
             return {"loss (all points)": bce(model, x, y).item()}
 
     name = {1: "online", len(x): "full batch"}.get(batch_size, f"mini-batch {batch_size}")
-    history = train(model, optim.SGD(model.parameters(), lr=lr), loss_at, epochs * per_epoch,
-                    evaluate=evaluate, eval_every=per_epoch, name=name, quiet=quiet)
+    history = train(model, optim.SGD(model.parameters(), lr=lr), loss_at,
+                    epochs * batch.per_epoch, evaluate=evaluate, eval_every=batch.per_epoch,
+                    name=name, quiet=quiet)
     return model, history
 
 
@@ -130,10 +127,7 @@ def figure(panels, curves, path):
            yscale="log")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"saved {path}")
+    save_figure(fig, path)
 
 
 def main(argv=None):

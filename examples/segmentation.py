@@ -27,7 +27,8 @@ import nn.functional as F
 import optim
 from autograd import no_grad, tensor
 from examples import models
-from examples._common import needs, parse_args, parser, plot, predict, seed_all, train
+from examples._common import (needs, parse_args, parser, plot, predict, save_figure,
+                              seed_all, train)
 from examples.canvas import digit_canvas, random_crop
 
 CLASSES = 11                         # background + digits 0-9
@@ -103,10 +104,7 @@ def show(images, truth, pred, path, title=""):
     fig.legend(handles, ["bg"] + [str(d) for d in range(10)], loc="lower center", ncol=CLASSES,
                fontsize="small", frameon=False)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"saved {path}")
+    save_figure(fig, path, rect=(0, 0.05, 1, 1))
 
 
 def run(steps=600, width=0.5, size=64, canvas=80, batch_size=16, pool=2000, held_out=200,

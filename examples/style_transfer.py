@@ -42,7 +42,7 @@ import nn
 import nn.functional as F
 import optim
 from autograd import manual_seed, no_grad, tensor
-from examples._common import needs, parse_args, parser
+from examples._common import needs, parse_args, parser, save_figure
 from examples.models import vgg_layers
 
 VGG19_BLOCKS = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))
@@ -203,10 +203,7 @@ def figure(content, style, result, history, path):
     axes[3].set(yscale="log", xlabel="step", title="losses (unweighted; total weighted)")
     axes[3].legend(fontsize="small")
     axes[3].grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"saved {path}")
+    save_figure(fig, path)
 
 
 def main(argv=None):

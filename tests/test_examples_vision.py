@@ -70,12 +70,22 @@ def test_perceptron_converges_on_separable_data_and_fails_on_xor():
     assert len(mistakes) == 30 and min(mistakes) > 0
 
 
+def test_shuffled_batches_cover_every_epoch_once():
+    from examples._common import shuffled_batches
+    batch = shuffled_batches(10, 4, np.random.default_rng(0))
+    assert batch.per_epoch == 3
+    epochs = [np.concatenate([batch(step) for step in range(e * 3, e * 3 + 3)]) for e in (0, 1)]
+    assert [len(batch(s)) for s in range(6, 9)] == [4, 4, 2]
+    assert all(sorted(e) == list(range(10)) for e in epochs) and (epochs[0] != epochs[1]).any()
+
+
 def test_perceptron_cli_mlp_solves_xor_and_writes_the_png(tmp_path, capsys):
     pytest.importorskip("tqdm")
     pytest.importorskip("matplotlib")
     from examples import perceptron
     out = tmp_path / "perceptron.png"
-    _, _, histories = perceptron.main(["--epochs", "30", "--points", "24", "--plot", str(out)])
+    _, _, histories = perceptron.main(["--epochs", "30", "--points", "24", "--threads", "1",
+                                       "--plot", str(out)])
     assert out.stat().st_size > 10_000
     assert [h.name for h in histories] == ["online", "mini-batch 10", "full batch"]
     for h in histories:                                       # every schedule's loss falls
