@@ -252,7 +252,8 @@ def test_fcn_gives_scores_at_the_input_size_and_refuses_other_sizes():
         run(size=48)
 
 
-@pytest.mark.parametrize("name", ["perceptron", "segmentation", "style_transfer"])
+@pytest.mark.parametrize("name", ["perceptron", "segmentation", "style_transfer",
+                                  "vision_torch"])
 def test_help_runs_by_path_and_shows_the_docstring(name):
     """`python examples/NAME.py --help` works from a checkout and starts with the first
     paragraph of the example's docstring."""
@@ -263,4 +264,36 @@ def test_help_runs_by_path_and_shows_the_docstring(name):
     module = __import__(f"examples.{name}", fromlist=["main"])
     first = module.__doc__.strip().split("\n\n")[0]
     assert "".join(first.split()) in "".join(done.stdout.split())     # rewrapped
-    assert "--plot" in done.stdout and "--seed" in done.stdout
+    assert "--seed" in done.stdout and ("--plot" in done.stdout) == (name != "vision_torch")
+
+
+def test_the_models_run_under_torch_by_swapping_imports():
+    """examples.vision_torch builds the FCN and the MLP from the examples' own source with
+    torch's modules: same state-dict names and shapes, same outputs from the same weights;
+    tapegrad's modules are back in place afterwards."""
+    torch = pytest.importorskip("torch")
+    import nn
+    from autograd import no_grad, tensor
+    from examples import models, vision_torch
+    pairs = vision_torch.twins(width=0.125, hidden=4)
+    assert sys.modules["nn"] is nn and sys.modules["examples.models"] is models
+    x = {"fcn": np.random.default_rng(0).random((2, 1, 64, 32)).astype(np.float32),
+         "mlp": np.random.default_rng(1).standard_normal((5, 2)).astype(np.float32)}
+    for name, (ours, theirs) in pairs.items():
+        assert isinstance(theirs, torch.nn.Module) and not isinstance(ours, torch.nn.Module)
+        assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
+            {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+        ours.eval()
+        theirs.eval()
+        with no_grad(), torch.no_grad():
+            np.testing.assert_allclose(ours(tensor(x[name])).numpy(),
+                                       theirs(torch.from_numpy(x[name])).numpy(),
+                                       rtol=1e-4, atol=1e-5)
+
+
+def test_vision_torch_cli_prints_both_engines(capsys):
+    pytest.importorskip("torch")
+    from examples import vision_torch
+    vision_torch.main(["--width", "0.125", "--batch", "2", "--rounds", "1", "--threads", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    assert "tapegrad ms" in lines[0] and len(lines) == 3
