@@ -147,6 +147,7 @@ def _torch_vgg19_features(torch, width):
     return torch.nn.Sequential(*layers)
 
 
+@needs_jit
 @pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
 @pytest.mark.parametrize("whole", [False, True], ids=["features", "whole-vgg"])
 def test_style_transfer_loads_torch_weights(tmp_path, suffix, whole):
@@ -242,6 +243,7 @@ def test_segmentation_short_run_learns_and_writes_the_pngs(tmp_path, capsys):
     assert "pixel accuracy" in capsys.readouterr().out
 
 
+@needs_jit
 def test_fcn_gives_scores_at_the_input_size_and_refuses_other_sizes():
     from autograd import no_grad, tensor
     from examples.segmentation import FCN, run
@@ -267,6 +269,7 @@ def test_help_runs_by_path_and_shows_the_docstring(name):
     assert "--seed" in done.stdout and ("--plot" in done.stdout) == (name != "vision_torch")
 
 
+@needs_jit
 def test_the_models_run_under_torch_by_swapping_imports():
     """examples.vision_torch builds the FCN and the MLP from the examples' own source with
     torch's modules: same state-dict names and shapes, same outputs from the same weights;
@@ -291,6 +294,7 @@ def test_the_models_run_under_torch_by_swapping_imports():
                                        rtol=1e-4, atol=1e-5)
 
 
+@needs_jit
 def test_vision_torch_cli_prints_both_engines(capsys):
     pytest.importorskip("torch")
     from examples import vision_torch
