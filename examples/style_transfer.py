@@ -140,9 +140,13 @@ def transfer(features, content, style, steps=200, optimizer="adam", lr=0.05,
              weights=(1.0, 1e4, 10.0), init="content", seed=0, quiet=False):
     """Optimise an image (normalised, shape of `content`) for `steps` steps so that its
     content features match `content`'s and its Gram matrices `style`'s. `weights` are the
-    content, style and total-variation weights; `init` is "content" (the content image, whose
-    content loss then starts at 0) or "noise" (Gaussian, as Gatys et al.). Returns (image (1, 3, H, W) array, {"content": [...],
-    "style": [...], "tv": [...], "total": [...]} losses before each step)."""
+    content, style and total-variation weights; `optimizer` is "adam" or "lbfgs"; `init` is
+    "content" (the content image, whose content loss then starts at 0) or "noise" (Gaussian,
+    as Gatys et al.). Returns (image (1, 3, H, W) array, {"content": [...], "style": [...],
+    "tv": [...], "total": [...]}: the losses at the start of each step)."""
+    if optimizer not in ("adam", "lbfgs") or init not in ("content", "noise"):
+        raise ValueError(f"style_transfer: optimizer must be 'adam' or 'lbfgs' and init "
+                         f"'content' or 'noise', got optimizer={optimizer!r}, init={init!r}")
     tqdm = needs("tqdm").tqdm
     features.eval()
     features.requires_grad_(False)
@@ -189,7 +193,8 @@ def transfer(features, content, style, steps=200, optimizer="adam", lr=0.05,
 
 
 def figure(content, style, result, history, path):
-    """Content, style, result and the three weighted losses (log scale) side by side."""
+    """Content, style and result pictures, then the three losses and their weighted total
+    against the step (log scale), side by side, to `path`."""
     needs("matplotlib").use("Agg")
     plt = needs("matplotlib.pyplot")
     fig, axes = plt.subplots(1, 4, figsize=(18, 4))

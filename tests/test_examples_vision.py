@@ -190,6 +190,14 @@ def test_style_transfer_refuses_a_file_without_vgg_features(tmp_path):
         load_weights(str(path))
 
 
+def test_style_transfer_refuses_an_unknown_optimizer():
+    from examples.style_transfer import transfer, vgg19_features
+    x = np.zeros((1, 3, 8, 8), np.float32)
+    with pytest.raises(ValueError, match="style_transfer: optimizer must be .* "
+                                         "got optimizer='sgd', init='content'"):
+        transfer(vgg19_features(0.0625), x, x, optimizer="sgd")
+
+
 def test_style_transfer_gram_and_total_variation():
     from autograd import tensor
     from examples.style_transfer import gram, postprocess, preprocess, total_variation
