@@ -95,6 +95,23 @@ class History:
         return self.metrics[key][-1]
 
 
+def shuffled_batches(n, batch_size, rng):
+    """The minibatch schedule of an epoch loop as a function of the step: batch(step) is the
+    array of indices (into range(n)) of that step's batch of `batch_size`, the order drawn
+    afresh from `rng` at the start of every epoch (the last batch of one may be smaller);
+    batch.per_epoch is the number of steps in an epoch. Steps must be asked for in order."""
+    per_epoch = -(-n // batch_size)
+    order = []
+
+    def batch(step):
+        if step % per_epoch == 0:
+            order[:] = [rng.permutation(n)]
+        return order[0][step % per_epoch * batch_size:][:batch_size]
+
+    batch.per_epoch = per_epoch
+    return batch
+
+
 def train(model, optimizer, loss_at, steps, evaluate=None, eval_every=None, clip=None,
           scheduler=None, name="train", quiet=False):
     """Run `steps` optimizer steps on `model` and return its History.
@@ -178,7 +195,13 @@ def plot(histories, path, title="", references=None):
         ax.grid(alpha=0.3)
     axes[0, -1].legend(fontsize="small")
     fig.suptitle(title)
-    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def save_figure(fig, path, **layout):
+    """Lay out the matplotlib figure `fig` (tight_layout(**layout)), write it to `path` as
+    PNG, close it and say where it went."""
+    fig.tight_layout(**layout)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
+    needs("matplotlib.pyplot").close(fig)
     print(f"saved {path}")

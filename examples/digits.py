@@ -16,7 +16,8 @@ import nn
 import nn.functional as F
 import optim
 from autograd import tensor
-from examples._common import accuracy, needs, parse_args, parser, plot, seed_all, train
+from examples._common import (accuracy, needs, parse_args, parser, plot, seed_all,
+                              shuffled_batches, train)
 
 
 def lenet():
@@ -55,20 +56,17 @@ def run(name, data, epochs=30, seed=0, lr=2e-3, batch_size=32, quiet=False):
     rng = seed_all(seed)
     model = MODELS[name]()
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    per_epoch = -(-len(x) // batch_size)
-    order = []
+    batch = shuffled_batches(len(x), batch_size, rng)
 
     def loss_at(step):
-        if step % per_epoch == 0:
-            order[:] = [rng.permutation(len(x))]
-        idx = order[0][step % per_epoch * batch_size:][:batch_size]
+        idx = batch(step)
         return F.cross_entropy(model(tensor(x[idx])), y[idx])
 
-    steps = epochs * per_epoch
+    steps = epochs * batch.per_epoch
     history = train(model, optimizer, loss_at, steps,
                     scheduler=optim.lr_scheduler.CosineAnnealingLR(optimizer, steps),
                     evaluate=lambda: {"test acc %": 100 * accuracy(model, x_test, y_test)},
-                    eval_every=per_epoch, name=name, quiet=quiet)
+                    eval_every=batch.per_epoch, name=name, quiet=quiet)
     return model, history
 
 

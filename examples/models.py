@@ -62,18 +62,26 @@ def alexnet(in_channels=3, num_classes=10, width=0.25, dropout=0.5):
         nn.AdaptiveAvgPool2d(1), *_classifier(c[4], _c(4096, width), num_classes, dropout))
 
 
-def vgg11(in_channels=3, num_classes=10, width=0.25, dropout=0.5):
-    """VGG-11 (Simonyan and Zisserman, 2014): 8 3x3 convolutions in five blocks
-    (1 x 64, 1 x 128, 2 x 256, 2 x 512, 2 x 512 channels x width), each block ending in a 2x2
-    max pool, then two 4096 x width dropout layers."""
+def vgg_layers(blocks, in_channels=3, width=1.0):
+    """VGG's convolutional part as a list of layers: for each (convs, channels) of `blocks`,
+    `convs` 3x3 same-size convolutions of channels x width, each followed by a ReLU, then a
+    2x2 max pool. The positions are torchvision's `features`, so are the state-dict names."""
     layers, n_in = [], in_channels
-    for convs, channels in ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512)):
+    for convs, channels in blocks:
         for _ in range(convs):
             layers += [nn.Conv2d(n_in, _c(channels, width), 3, padding=1), nn.ReLU()]
             n_in = _c(channels, width)
         layers.append(nn.MaxPool2d(2))
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1),
-                         *_classifier(n_in, _c(4096, width), num_classes, dropout))
+    return layers
+
+
+def vgg11(in_channels=3, num_classes=10, width=0.25, dropout=0.5):
+    """VGG-11 (Simonyan and Zisserman, 2014): 8 3x3 convolutions in five blocks
+    (1 x 64, 1 x 128, 2 x 256, 2 x 512, 2 x 512 channels x width), each block ending in a 2x2
+    max pool, then two 4096 x width dropout layers."""
+    blocks = ((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))
+    return nn.Sequential(*vgg_layers(blocks, in_channels, width), nn.AdaptiveAvgPool2d(1),
+                         *_classifier(_c(512, width), _c(4096, width), num_classes, dropout))
 
 
 def _nin_block(n_in, n_out, kernel, stride, padding):
