@@ -65,3 +65,13 @@ def test_short_run_losses_fall_and_pictures_are_written(roi, tmp_path):
         assert np.mean(losses[:3]) > np.mean(losses[-3:]), part
     assert 0 <= h.last("mAP@0.5") <= 1 and 0 <= h.last("region acc %") <= 100
     assert boxes.stat().st_size > 1000 and curves.stat().st_size > 1000
+
+
+@needs_jit
+def test_the_pytorch_twin_takes_the_same_steps():
+    pytest.importorskip("torch")
+    from examples import detection_torch
+    ours, theirs, _, _ = detection_torch.run(steps=3, batch_size=4, train_size=8, width=8,
+                                             threads=1)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    assert ours[-1] < ours[0]
