@@ -206,8 +206,9 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     r rows (clipped to the image); a bin outside the image gives 0. Ties go to the first
     maximum. Differentiable in input: the gradient goes to each bin's argmax."""
     x, batch, coords, (ho, wo) = _regions("roi_pool", input, boxes, output_size)
-    scaled = coords * x.dtype.type(spatial_scale)
-    corner = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)  # C's round()
+    scaled = np.abs(coords * x.dtype.type(spatial_scale))
+    whole = np.floor(scaled)
+    corner = (np.sign(coords) * (whole + (scaled - whole >= 0.5))).astype(np.int64)  # C's round
     h0, h1 = _pool_bins(corner[:, 1], corner[:, 3], ho, x.shape[2], x.dtype)
     w0, w1 = _pool_bins(corner[:, 0], corner[:, 2], wo, x.shape[3], x.dtype)
     shape = (len(batch), x.shape[1], ho * wo, 1)

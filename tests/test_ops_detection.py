@@ -189,6 +189,14 @@ def test_a_bin_outside_the_image_pools_to_zero():
     np.testing.assert_array_equal(y[0, 0], [[-1, 0], [0, 0]])
 
 
+def test_roi_pool_rounds_halves_away_from_zero_as_c():
+    x = np.arange(36.0).reshape(1, 1, 6, 6)
+    assert ops.roi_pool(x, np.array([[0, 2.5, 1.5, 2.5, 1.5]]), 1)[0, 0, 0, 0] == 2 * 6 + 3
+    below_half = np.float32(0.49999997)                         # + 0.5 rounds up in float32
+    y = ops.roi_pool(x.astype(np.float32), np.array([[0, below_half] * 2 + [0]], np.float32), 1)
+    assert y[0, 0, 0, 0] == 0
+
+
 def test_second_order_is_recorded():
     x = ag.tensor(np.random.default_rng(5).standard_normal((2, 2, 7, 9)), requires_grad=True)
     for op in (ops.roi_pool, ops.roi_align):
