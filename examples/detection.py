@@ -126,9 +126,9 @@ def proposals(labels, rng, jitter=0.15, per_box=2, random=2):
                                 np.concatenate([corner, corner + rng.uniform(0.1, 0.4,
                                                                              (random, 2))], 1)])
         boxes = np.clip(boxes, 0, 1)
-        iou = ops.box_iou(boxes, truth[:, 1:])
-        best = iou.argmax(1)
-        classes.append(np.where(iou.max(1) >= 0.5, truth[best, 0] + 1, 0))
+        iou = ops.box_iou(boxes, truth[:, 1:])                  # (K, digits), maybe no digit
+        best = np.where(iou.max(1, initial=0) >= 0.5, iou.argmax(1) if len(truth) else -1, -1)
+        classes.append(np.append(truth[:, 0] + 1, 0)[best])     # index -1: background
         rows.append(np.column_stack([np.full(len(boxes), i), boxes]))
     return (np.concatenate(rows).astype(np.float32), np.concatenate(classes).astype(np.int64))
 

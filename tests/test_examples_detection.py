@@ -50,6 +50,8 @@ def test_proposals_are_labelled_by_overlap():
     assert classes.tolist() == [4, 4, 6, 6, 4, 4]                 # 1 + digit: IoU near 1
     rois, classes = detection.proposals(LABELS, np.random.default_rng(0), per_box=0, random=5)
     assert ((rois[:, 1:] >= 0) & (rois[:, 1:] <= 1)).all() and rois.shape == (10, 5)
+    rois, classes = detection.proposals(LABELS[:, 1:] * 0 - 1, np.random.default_rng(0))
+    assert rois.shape == (4, 5) and not classes.any()           # images without digits
 
 
 @needs_jit
