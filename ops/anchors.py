@@ -22,7 +22,7 @@ def multibox_prior(data, sizes, ratios):
     ratios r1..rm, n + m - 1 per cell, (s_i, r1) for every size then (s1, r_j) for j >= 2, of
     width s sqrt(r) H / W and height s / sqrt(r) (so that ratio 1 is square in pixels). Returns
     (1, H * W * (n + m - 1), 4) xyxy, cell by cell in row-major order, in data's floating dtype
-    (float32 otherwise)."""
+    (float32 otherwise). Not differentiable (only data's shape is read)."""
     if np.ndim(data) < 2 or not len(sizes) or not len(ratios):
         raise ValueError(f"multibox_prior: expected data with at least 2 dims and non-empty "
                          f"sizes and ratios, got data of shape {np.shape(data)}, sizes {sizes}, "
@@ -82,7 +82,8 @@ def multibox_target(anchors, labels, iou_threshold=0.5):
     ground-truth box by the course's greedy rule (see _assign). Returns (bbox_offsets (batch,
     A * 4) float32, the normalised offsets of each assigned anchor's box and 0 elsewhere;
     bbox_mask (batch, A * 4) float32, 1 for the assigned anchors' four offsets; class_labels
-    (batch, A) int64, 0 for background and class + 1 for an assigned anchor)."""
+    (batch, A) int64, 0 for background and class + 1 for an assigned anchor). Not
+    differentiable: targets, compared with a network's outputs by the loss."""
     a = np.asarray(plain(anchors), np.float64)
     a = a[0] if a.ndim == 3 and a.shape[0] == 1 else a
     rows = np.asarray(plain(labels), np.float64)
@@ -111,7 +112,8 @@ def multibox_detection(cls_probs, offset_preds, anchors, nms_threshold=0.5,
     non-background one and its score that probability; class-agnostic nms with nms_threshold.
     Returns (batch, A, 6) rows [class, score, x1, y1, x2, y2]: the kept anchors first, by
     decreasing score, then the suppressed ones (by anchor) with class -1. A row whose score is
-    below pos_threshold also gets class -1, and score 1 - score (the course's rule)."""
+    below pos_threshold also gets class -1, and score 1 - score (the course's rule). Not
+    differentiable (predictions read out for evaluation)."""
     probs = np.asarray(plain(cls_probs), np.float64)
     deltas = np.asarray(plain(offset_preds), np.float64)
     a = np.asarray(plain(anchors), np.float64).reshape(-1, 4)

@@ -121,7 +121,8 @@ def nms(boxes, scores, iou_threshold):
 
 def batched_nms(boxes, scores, idxs, iou_threshold):
     """torchvision.ops.batched_nms: nms within each category idxs (N,) int: a box suppresses
-    only boxes of its own category. Returns the int64 indices kept, by decreasing score."""
+    only boxes of its own category. Returns the int64 indices kept, by decreasing score. Not
+    differentiable."""
     groups = np.asarray(plain(idxs))
     if groups.shape != (np.shape(boxes)[0],) or groups.dtype.kind not in "iub":
         raise ValueError(f"batched_nms: expected integer idxs of shape ({np.shape(boxes)[0]},) "
