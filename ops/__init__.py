@@ -63,3 +63,6 @@ from .writes import (index_add, index_copy, index_fill, scatter, scatter_reduce,
                       index_reduce)
 from .solvers import (triangular_solve, cholesky_inverse, cholesky_solve,
                       lstsq, tensorinv, tensorsolve, cond, pinverse, qr, vander, matrix_exp)
+from .detection import (box_area, box_iou, box_convert, nms, batched_nms, roi_pool,
+                        roi_align)
+from .anchors import multibox_prior, multibox_target, multibox_detection

@@ -62,6 +62,8 @@ def test_no_ops_module_is_shadowed_by_an_op():
 INTERNAL = {"conv2d_weight": "the weight adjoint of conv2d (torch.nn.grad.conv2d_weight)",
             "embedding_backward": "the adjoint of embedding",
             "pool_gather": "max pooling's gather at the argmax", "pool_scatter": "its adjoint",
+            "roi_gather": "roi_pool's and roi_align's read of the input through a table",
+            "roi_scatter": "its adjoint",
             "checkpoint": "autograd.checkpoint",
             "all_reduce": "autograd.distributed.nn.functional.all_reduce"}
 
