@@ -22,7 +22,10 @@ METHOD_FUNCTIONS = (
 
 # ops functions that are tapegrad's own plumbing, not torch functions
 NOT_FUNCTIONS = {"MaxResult", "astype", "getitem", "recurrence", "index_put_add", "view",
-                 "expand", "repeat"}
+                 "expand", "repeat",
+                 # torchvision.ops' and the course's detection ops: ops.nms, not torch.nms
+                 "box_area", "box_iou", "box_convert", "nms", "batched_nms", "roi_pool",
+                 "roi_align", "multibox_prior", "multibox_target", "multibox_detection"}
 FUNCTION_FORM = {"where"}           # the ops form, not the method's argument order
 
 DTYPES = {"float32": np.float32, "float": np.float32, "float64": np.float64,
