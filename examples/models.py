@@ -388,9 +388,10 @@ def positional_encoding(steps, dim):
 
 class TransformerSeq2Seq(nn.Module):
     """An encoder-decoder built on nn.Transformer, called as Seq2Seq (forward, begin, step,
-    reorder): token embeddings scaled by sqrt(d_model) plus sinusoidal positions, padded
-    source positions masked out of every attention, a causal mask on the target, and a linear
-    layer over the target vocabulary. Its decoding state keeps the target prefix and reruns
+    reorder): token embeddings (initialised N(0, 1 / d_model) as in Vaswani et al., so that,
+    scaled by sqrt(d_model), they are as large as the positions) plus sinusoidal positions,
+    padded source positions masked out of every attention, a causal mask on the target, and
+    a linear layer over the target vocabulary. Its decoding state keeps the target prefix and reruns
     the decoder over it at every step (the sequences here are short)."""
 
     def __init__(self, src_vocab, tgt_vocab, d_model=64, nhead=4, layers=2, feedforward=128,
@@ -402,6 +403,8 @@ class TransformerSeq2Seq(nn.Module):
                                           batch_first=True)
         self.out = nn.Linear(d_model, tgt_vocab)
         self.positions = positional_encoding(max_len, d_model)
+        for embedding in (self.src_embedding, self.tgt_embedding):
+            nn.init.normal_(embedding.weight, std=d_model ** -0.5)
 
     def _embed(self, embedding, tokens):                     # (B, T) int -> (B, T, d_model)
         scale = np.sqrt(embedding.embedding_dim)

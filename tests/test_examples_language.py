@@ -9,30 +9,15 @@ import subprocess
 import sys
 import tarfile
 
-import numba
 import numpy as np
 import pytest
+from test_examples import needs_jit, one_blas_thread     # noqa: F401 (an autouse fixture)
 
 import autograd
 from autograd import manual_seed, no_grad, tensor
 from examples import models
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-needs_jit = pytest.mark.skipif(numba.config.DISABLE_JIT,
-                               reason="NUMBA_DISABLE_JIT=1: CNN training runs take minutes")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_blas_thread():
-    """These models are small: one BLAS thread is fastest, and far faster on a busy machine."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +328,7 @@ def test_beam_search_keeps_the_prefix_greedy_drops(seq2seq):
 
 def _untrained(seq2seq, name):
     manual_seed(3)
-    return seq2seq.MODELS[name](20, 9)
+    return seq2seq.MODELS[name][0](20, 9)
 
 
 @pytest.mark.parametrize("name", ["gru", "transformer"])
@@ -374,10 +359,10 @@ def test_decoding_is_well_formed_and_beam_1_is_greedy(seq2seq, name):
 @pytest.mark.parametrize("name", ["gru", "transformer"])
 def test_seq2seq_loss_falls(seq2seq, name):
     train, test = seq2seq.make_pairs("dates", 2000, 20, seed=0)
-    _, _, _, history = seq2seq.run(name, train, test, steps=60, seed=0, batch_size=32,
+    _, _, _, history = seq2seq.run(name, train, test, steps=30, seed=0, batch_size=32,
                                    quiet=True)
     losses = history.losses
-    assert np.mean(losses[-10:]) < 0.6 * np.mean(losses[:5])
+    assert np.mean(losses[-10:]) < 0.75 * np.mean(losses[:5])
     assert set(history.metrics) == {"exact %", "BLEU"}
 
 
