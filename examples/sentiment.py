@@ -126,10 +126,11 @@ def load_vectors(path, itos, embedding):
     return len(mine)
 
 
-MODELS = {
-    "birnn": lambda vocab, embed: BiRNN(vocab, 2, embed, hidden=64, layers=2),
-    "textcnn": lambda vocab, embed: TextCNN(vocab, 2, embed, kernel_sizes=(3, 4, 5),
-                                            channels=(64, 64, 64), dropout=0.5, pad=PAD),
+MODELS = {  # name: (builder from vocabulary and embedding sizes, Adam's learning rate)
+    "birnn": (lambda vocab, embed: BiRNN(vocab, 2, embed, hidden=64, layers=2), 1e-3),
+    "textcnn": (lambda vocab, embed: TextCNN(vocab, 2, embed, kernel_sizes=(3, 4, 5),
+                                             channels=(64, 64, 64), dropout=0.5, pad=PAD),
+                3e-3),
 }
 
 
@@ -144,15 +145,17 @@ def predict(model, sequences, batch_size=256):
     return np.concatenate(out)
 
 
-def run(name, data, epochs=5, seed=0, embed=100, batch_size=64, lr=1e-3, vectors=None,
+def run(name, data, epochs=5, seed=0, embed=100, batch_size=64, lr=None, vectors=None,
         quiet=False):
     """Train model `name` on data = (train sequences, train labels, test sequences, test
-    labels, itos); return (model, History) with the test accuracy of every epoch."""
+    labels, itos) at `lr` (or the model's own rate); return (model, History) with the test
+    accuracy of every epoch."""
     x, y, x_test, y_test, itos = data
     rng = seed_all(seed)
-    model = MODELS[name](len(itos), embed)
+    build, default_lr = MODELS[name]
+    model = build(len(itos), embed)
     found = None if vectors is None else load_vectors(vectors, itos, model.embedding)
-    optimizer = optim.Adam(model.parameters(), lr=lr)
+    optimizer = optim.Adam(model.parameters(), lr=lr or default_lr)
     per_epoch = len(x) // batch_size
     epoch = {}
 
