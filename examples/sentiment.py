@@ -11,7 +11,7 @@ the source distribution of the vaderSentiment package on PyPI (MIT licence), in
 additional_resources/hutto_ICWSM_2014.tar.gz. The wheel leaves that file out, so the first
 run fetches the source distribution with pip (`--data` names the folder it is kept in) and
 reads the sentences straight from it. A sentence is positive when its mean rating is above
-0.5 and negative below -0.5; the 533 near-neutral ones in between are dropped.
+0.5 and negative below -0.5; the 562 near-neutral ones in between are dropped.
 Batches are padded to their longest sentence: the LSTM runs them packed, textCNN masks the
 padding out of its max-over-time pooling. `--vectors` initialises the embedding from a file
 written by autograd.save({"itos": words, "vectors": Tensor(V, d)}) (the word-vector example).

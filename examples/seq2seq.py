@@ -212,6 +212,9 @@ def beam_search(model, src, src_mask, max_len, k=4, alpha=ALPHA):
     """Beam search for one source (S,): the candidate, a list of tokens ending with <eos> or
     of max_len tokens, with the best (1 / L^alpha) * sum log P among the k beams at the end.
     A beam's prefixes are ranked by sum log P; an ended one stays in the beam unchanged."""
+    if k < 1 or max_len < 1:
+        raise ValueError(f"beam_search: beam size k and max_len must be at least 1, got "
+                         f"k={k}, max_len={max_len}")
     model.eval()
     with no_grad():
         state = model.begin(src[None], None if src_mask is None else src_mask[None])

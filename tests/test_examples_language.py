@@ -324,6 +324,8 @@ def test_beam_search_keeps_the_prefix_greedy_drops(seq2seq):
     assert seq2seq.beam_search(toy, src[0], None, 5, k=1) == [3, 2]
     assert seq2seq.beam_search(toy, src[0], None, 5, k=2) == [4, 2]
     assert seq2seq.beam_search(toy, src[0], None, 1, k=2) == [3]   # max_len cuts
+    with pytest.raises(ValueError, match=r"beam_search: .* got k=0, max_len=5"):
+        seq2seq.beam_search(toy, src[0], None, 5, k=0)
 
 
 def _untrained(seq2seq, name):
