@@ -5,9 +5,10 @@ search, beside an nn.Transformer on the same data; exact match and BLEU on held-
     python -m examples.seq2seq                              # GRU + attention, then Transformer
     python -m examples.seq2seq --models gru --beam 4 --plot s2s.png --attention att.png
 
-The generator draws a day between 1950-01-01 and 2049-12-31 and writes it in one of 14
-formats ("3 March 2021", "March 3, 2021", "Wed, 3 Mar 21", "03/03/2021" (month first),
-"3.3.2021" (day first), "the 3rd of march 2021", ...), the target being "2021-03-03".
+The generator (examples/seq2seq_data.py) draws a day between 1950-01-01 and 2049-12-31 and
+writes it in one of 14 formats ("3 March 2021", "March 3, 2021", "Wed, 3 Mar 21",
+"03/03/2021" (month first), "3.3.2021" (day first), "the 3rd of march 2021", ...), the
+target being "2021-03-03".
 Two-digit years 50-99 are 19xx and 00-49 20xx. The held-out days never occur in training.
 Sources are characters, targets are characters followed by <eos>; the --task numbers
 generator (integers 0-999999 as digits, with or without thousands separators, to English
@@ -21,7 +22,6 @@ alpha = 0.75. BLEU is the course's: exp(min(0, 1 - len_label / len_pred)) * prod
 p_n^(1 / 2^n) for n-grams of 1 to 4 tokens, averaged over the held-out sequences.
 """
 import collections
-import datetime
 import os
 import sys
 
@@ -35,101 +35,11 @@ import optim
 from autograd import no_grad, tensor
 from examples._common import needs, parse_args, parser, plot, seed_all, train
 from examples.models import Seq2Seq, TransformerSeq2Seq
+from examples.seq2seq_data import TASKS, make_pairs
 
 PAD, BOS, EOS = 0, 1, 2
 SPECIALS = ["<pad>", "<bos>", "<eos>"]
 ALPHA = 0.75
-
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def ordinal(n):
-    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 22nd, ..."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-# each format writes the date d: m its month's name, w its weekday's name, y2 its year mod 100
-DATE_FORMATS = [
-    lambda d, m, w: f"{d.day} {m} {d.year}",
-    lambda d, m, w: f"{m} {d.day}, {d.year}",
-    lambda d, m, w: f"{w}, {m} {d.day}, {d.year}",
-    lambda d, m, w: f"{w[:3]}, {d.day} {m[:3]} {d.year % 100:02d}",
-    lambda d, m, w: f"{m[:3]} {d.day} {d.year}",
-    lambda d, m, w: f"{d.day:02d}-{m[:3]}-{d.year}",
-    lambda d, m, w: f"{d.month:02d}/{d.day:02d}/{d.year}",
-    lambda d, m, w: f"{d.month}/{d.day}/{d.year % 100:02d}",
-    lambda d, m, w: f"{d.day}.{d.month}.{d.year}",
-    lambda d, m, w: f"{d.day:02d}.{d.month:02d}.{d.year % 100:02d}",
-    lambda d, m, w: f"the {ordinal(d.day)} of {m.lower()} {d.year}",
-    lambda d, m, w: f"{m.upper()} {ordinal(d.day).upper()}, {d.year}",
-    lambda d, m, w: f"{d.year}/{d.month}/{d.day}",
-    lambda d, m, w: f"{d.day} {m.lower()[:3]} '{d.year % 100:02d}",
-]
-FIRST_DAY = datetime.date(1950, 1, 1)
-N_DAYS = (datetime.date(2049, 12, 31) - FIRST_DAY).days + 1
-
-
-def human_date(day, rng):
-    """The date `day` (days after 1950-01-01) in a random format, and its ISO form."""
-    d = FIRST_DAY + datetime.timedelta(days=int(day))
-    text = DATE_FORMATS[rng.integers(len(DATE_FORMATS))](d, MONTHS[d.month - 1],
-                                                         DAYS[d.weekday()])
-    return text, d.isoformat()
-
-
-ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-        "eighteen", "nineteen"]
-TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-
-
-def words_below_1000(n):
-    """English words of 1 <= n < 1000 as a list ("three hundred and forty two")."""
-    hundreds, rest = divmod(n, 100)
-    out = [ONES[hundreds], "hundred"] if hundreds else []
-    if rest and hundreds:
-        out.append("and")
-    if rest >= 20:
-        out += [TENS[rest // 10]] + ([ONES[rest % 10]] if rest % 10 else [])
-    elif rest:
-        out.append(ONES[rest])
-    return out
-
-
-def number_words(n):
-    """English words of 0 <= n < 10^6 as a list of words."""
-    if n == 0:
-        return ["zero"]
-    thousands, rest = divmod(n, 1000)
-    return ((words_below_1000(thousands) + ["thousand"] if thousands else [])
-            + words_below_1000(rest))
-
-
-def human_number(n, rng):
-    """n written as digits ("4321", "4,321" or "4 321"), and its English words."""
-    sep = ["", ",", " "][rng.integers(3)]
-    return f"{n:,}".replace(",", sep), " ".join(number_words(int(n)))
-
-
-TASKS = {  # name: (how many items, writer, is the target split into words)
-    "dates": (N_DAYS, human_date, False),
-    "numbers": (10 ** 6, human_number, True),
-}
-
-
-def make_pairs(task, n_train, n_test, seed=0):
-    """(train pairs, test pairs) of (source text, target text): the test items (days or
-    numbers) are drawn first and never occur in training; each pair draws its format."""
-    size, write, _ = TASKS[task]
-    rng = np.random.default_rng(seed)
-    items = rng.permutation(size)
-    test = [write(i, rng) for i in items[:n_test]]
-    train_items = rng.choice(items[n_test:], n_train)
-    return [write(i, rng) for i in train_items], test
-
 
 class Vocab:
     """Tokens <-> indices: <pad>, <bos>, <eos>, then the sorted tokens seen in `texts`,
