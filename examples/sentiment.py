@@ -41,6 +41,7 @@ SDIST = "vaderSentiment==3.3.2"
 INNER = "additional_resources/hutto_ICWSM_2014.tar.gz"
 SNIPPETS = "hutto_ICWSM_2014/movieReviewSnippets_GroundTruth.txt"
 PAD, UNK = 0, 1
+WIDEST = 5                           # textCNN's widest kernel: batches are at least this long
 DEFAULT_DATA = os.path.join(os.path.expanduser("~"), ".cache", "tapegrad")
 
 
@@ -128,7 +129,7 @@ def load_vectors(path, itos, embedding):
 
 MODELS = {  # name: (builder from vocabulary and embedding sizes, Adam's learning rate)
     "birnn": (lambda vocab, embed: BiRNN(vocab, 2, embed, hidden=64, layers=2), 1e-3),
-    "textcnn": (lambda vocab, embed: TextCNN(vocab, 2, embed, kernel_sizes=(3, 4, 5),
+    "textcnn": (lambda vocab, embed: TextCNN(vocab, 2, embed, kernel_sizes=(3, 4, WIDEST),
                                              channels=(64, 64, 64), dropout=0.5, pad=PAD),
                 3e-3),
 }
@@ -140,7 +141,7 @@ def predict(model, sequences, batch_size=256):
     out = []
     with no_grad():
         for i in range(0, len(sequences), batch_size):
-            tokens, lengths = pad_batch(sequences[i:i + batch_size], min_steps=5)
+            tokens, lengths = pad_batch(sequences[i:i + batch_size], min_steps=WIDEST)
             out.append(model(tensor(tokens), lengths).numpy().argmax(-1))
     return np.concatenate(out)
 
@@ -163,7 +164,7 @@ def run(name, data, epochs=5, seed=0, embed=100, batch_size=64, lr=None, vectors
         if step % per_epoch == 0:
             epoch["order"] = rng.permutation(len(x))
         rows = epoch["order"][step % per_epoch * batch_size:][:batch_size]
-        tokens, lengths = pad_batch([x[r] for r in rows], min_steps=5)
+        tokens, lengths = pad_batch([x[r] for r in rows], min_steps=WIDEST)
         return F.cross_entropy(model(tensor(tokens), lengths), y[rows])
 
     def evaluate():
