@@ -61,7 +61,10 @@ def read_snippets(sdist):
     """(sentences, mean ratings) of the movie-review snippets inside the source distribution
     `sdist` (a .tar.gz path), read from the archive in the archive without unpacking."""
     with tarfile.open(sdist) as outer:
-        inner_name = next(n for n in outer.getnames() if n.endswith(INNER))
+        inner_name = next((n for n in outer.getnames() if n.endswith(INNER)), None)
+        if inner_name is None:
+            raise FileNotFoundError(f"read_snippets: {sdist} holds no {INNER}; is it the "
+                                    f"{SDIST} source distribution?")
         inner_bytes = outer.extractfile(inner_name).read()
     with tarfile.open(fileobj=io.BytesIO(inner_bytes)) as inner:
         text = inner.extractfile(SNIPPETS).read().decode("utf-8")

@@ -88,6 +88,12 @@ def test_snippets_are_read_from_the_source_distribution(sentiment, tmp_path):
     assert kept == ["A gem!", "Not good at all.", "Dull, isn't it?"]
     np.testing.assert_array_equal(labels, [1, 0, 0])
     assert sentiment.tokenize("Dull, isn't it?") == ["dull", "isn't", "it", "?"]
+    other = tmp_path / "other.tar.gz"
+    with tarfile.open(other, "w:gz"):
+        pass
+    with pytest.raises(FileNotFoundError, match=r"read_snippets: .*other.tar.gz holds no "
+                                                r"additional_resources/hutto_ICWSM_2014"):
+        sentiment.read_snippets(str(other))
 
 
 def test_the_real_snippets_when_fetched(sentiment):
