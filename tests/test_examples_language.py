@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tarfile
 
+import numba
 import numpy as np
 import pytest
 from test_examples import needs_jit, one_blas_thread     # noqa: F401 (an autouse fixture)
@@ -19,6 +20,9 @@ from examples import models
 from examples import seq2seq_data as generate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# with the kernels as plain Python, the 30 Transformer steps below took 59 s (under load)
+needs_jit_transformer = pytest.mark.skipif(
+    numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: Transformer training takes a minute")
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +370,8 @@ def test_decoding_is_well_formed_and_beam_1_is_greedy(seq2seq, name):
         assert seq2seq.EOS not in beam[:-1]
 
 
-@pytest.mark.parametrize("name", ["gru", "transformer"])
+@pytest.mark.parametrize("name", ["gru", pytest.param("transformer",
+                                                     marks=needs_jit_transformer)])
 def test_seq2seq_loss_falls(seq2seq, name):
     train, test = seq2seq.make_pairs("dates", 2000, 20, seed=0)
     _, _, _, history = seq2seq.run(name, train, test, steps=30, seed=0, batch_size=32,
