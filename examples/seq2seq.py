@@ -140,7 +140,8 @@ def beam_search(model, src, src_mask, max_len, k=4, alpha=ALPHA):
             step[ended, PAD] = totals[ended]                      # it competes as it is
             best = np.argsort(-step, axis=None, kind="stable")[:k]
             rows, cols = np.unravel_index(best, step.shape)
-            rows, cols = rows[np.isfinite(step[rows, cols])], cols[np.isfinite(step[rows, cols])]
+            finite = np.isfinite(step[rows, cols])                # fewer than k candidates
+            rows, cols = rows[finite], cols[finite]
             beams = [beams[r] + ([] if ended[r] else [int(c)]) for r, c in zip(rows, cols)]
             totals = step[rows, cols]
             state = model.reorder(state, rows)
