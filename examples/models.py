@@ -24,6 +24,7 @@ import nn.functional as F
 import ops
 from autograd import tensor
 from autograd.random import default_generator
+from nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
 def _c(channels, width):
@@ -228,7 +229,8 @@ def densenet(in_channels=3, num_classes=10, width=0.25, growth=32, blocks=(4, 4,
 class BiRNN(nn.Module):
     """A multi-layer bidirectional recurrent classifier of token sequences (B, T): embedding,
     `layers` bidirectional LSTM/GRU/RNN layers, and a linear layer over the outputs at the
-    first and last steps (each direction's summary of the whole sequence)."""
+    first and last steps (each direction's summary of the whole sequence); batches of
+    different lengths run packed (forward's `lengths`)."""
 
     def __init__(self, vocab_size, num_classes=2, embed=32, hidden=64, layers=2, cell="lstm"):
         super().__init__()
@@ -237,9 +239,56 @@ class BiRNN(nn.Module):
         self.encoder = rnn(embed, hidden, layers, batch_first=True, bidirectional=True)
         self.decoder = nn.Linear(4 * hidden, num_classes)
 
-    def forward(self, tokens):                                # (B, T) int
-        out, _ = self.encoder(self.embedding(tokens))        # (B, T, 2 * hidden)
-        return self.decoder(ops.cat([out[:, 0], out[:, -1]], 1))
+    def forward(self, tokens, lengths=None):                  # (B, T) int, (B,) int
+        """Class scores (B, num_classes). With `lengths`, the padded batch runs packed, each
+        sequence over its own steps, and its last state is read at step lengths - 1."""
+        x = self.embedding(tokens)                            # (B, T, embed)
+        if lengths is None:
+            out, _ = self.encoder(x)                          # (B, T, 2 * hidden)
+            return self.decoder(ops.cat([out[:, 0], out[:, -1]], 1))
+        lengths = np.asarray(lengths)
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.encoder(packed)[0], batch_first=True)
+        last = out[np.arange(len(lengths)), lengths - 1]      # (B, 2 * hidden)
+        return self.decoder(ops.cat([out[:, 0], last], 1))
+
+
+def valid_windows(lengths, steps, width):
+    """(B, steps - width + 1) bool: the convolution windows of `width` that start inside each
+    sequence and end inside it, or, for a sequence shorter than `width`, the first window
+    only (the sequence followed by padding, as a zero-padded convolution would see it)."""
+    last_start = np.maximum(np.asarray(lengths) - width, 0)  # (B,)
+    return np.arange(steps - width + 1) <= last_start[:, None]
+
+
+class TextCNN(nn.Module):
+    """textCNN (Kim, 2014) over token sequences (B, T): embedding, one 1-D convolution per
+    kernel width with ReLU, max-over-time pooling of each channel over the windows that lie
+    in the sequence (padding never wins the max), the pooled features concatenated, dropout
+    and a linear layer. Token `pad` embeds as zeros. T must be at least max(kernel_sizes)."""
+
+    def __init__(self, vocab_size, num_classes=2, embed=32, kernel_sizes=(3, 4, 5),
+                 channels=(32, 32, 32), dropout=0.5, pad=0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed, padding_idx=pad)
+        self.convs = nn.ModuleList([nn.Conv1d(embed, c, k)
+                                    for c, k in zip(channels, kernel_sizes)])
+        self.dropout = nn.Dropout(dropout)
+        self.decoder = nn.Linear(sum(channels), num_classes)
+
+    def forward(self, tokens, lengths=None):                  # (B, T) int, (B,) int
+        batch, steps = tokens.shape
+        if steps < max(c.kernel_size[0] for c in self.convs):
+            raise ValueError(f"TextCNN: {steps} steps are fewer than the widest kernel "
+                             f"{max(c.kernel_size[0] for c in self.convs)}; pad the batch")
+        lengths = np.full(batch, steps) if lengths is None else np.asarray(lengths)
+        x = self.embedding(tokens).transpose(1, 2)           # (B, embed, T)
+        pooled = []
+        for conv in self.convs:
+            y = F.relu(conv(x))                               # (B, channels, T - k + 1)
+            valid = valid_windows(lengths, steps, conv.kernel_size[0])[:, None, :]
+            pooled.append(ops.amax(ops.where(valid, y, -np.inf), -1))   # (B, channels)
+        return self.decoder(self.dropout(ops.cat(pooled, 1)))
 
 
 class AdditiveAttention(nn.Module):
@@ -314,6 +363,96 @@ class Seq2Seq(nn.Module):
             token = scores.argmax(-1).numpy()
             out.append(token)
         return np.stack(out, 1)
+
+    # one decoding step at a time, as the searches of examples/seq2seq.py call it: a state is
+    # (decoder hidden (L, n, hidden), encoder outputs (n, S, hidden), source mask (n, S))
+
+    def begin(self, src, src_mask=None):
+        """The decoding state of the sources (n, S) before the first target token."""
+        memory, state = self.encode(src)
+        return state, memory, src_mask
+
+    def step(self, token, state):
+        """Scores (n, vocab) of the token after `token` (n,), and the state after it."""
+        hidden, memory, mask = state
+        scores, hidden = self.decode_step(token, hidden, memory, mask)
+        return scores, (hidden, memory, mask)
+
+    @staticmethod
+    def reorder(state, rows):
+        """The state of the sequences `rows` (n',) (a beam's survivors)."""
+        hidden, memory, mask = state
+        return hidden[:, rows], memory[rows], None if mask is None else mask[rows]
+
+
+def positional_encoding(steps, dim):
+    """(steps, dim) fixed sinusoids (Vaswani et al., 2017): position p, column 2i holds
+    sin(p / 10000^(2i / dim)) and column 2i + 1 cos of the same angle."""
+    angle = np.arange(steps)[:, None] / 10000 ** (np.arange(0, dim, 2) / dim)  # (steps, dim/2)
+    table = np.zeros((steps, dim), np.float32)
+    table[:, 0::2], table[:, 1::2] = np.sin(angle), np.cos(angle[:, :dim // 2])
+    return table
+
+
+class TransformerSeq2Seq(nn.Module):
+    """An encoder-decoder built on nn.Transformer, called as Seq2Seq (forward, begin, step,
+    reorder): token embeddings (initialised N(0, 1 / d_model) as in Vaswani et al., so that,
+    scaled by sqrt(d_model), they are as large as the positions) plus sinusoidal positions,
+    padded source positions masked out of every attention, a causal mask on the target, and
+    a linear layer over the target vocabulary. Its decoding state keeps the target prefix and reruns
+    the decoder over it at every step (the sequences here are short)."""
+
+    def __init__(self, src_vocab, tgt_vocab, d_model=64, nhead=4, layers=2, feedforward=128,
+                 dropout=0.1, max_len=128):
+        super().__init__()
+        self.src_embedding = nn.Embedding(src_vocab, d_model)
+        self.tgt_embedding = nn.Embedding(tgt_vocab, d_model)
+        self.transformer = nn.Transformer(d_model, nhead, layers, layers, feedforward, dropout,
+                                          batch_first=True)
+        self.out = nn.Linear(d_model, tgt_vocab)
+        self.positions = positional_encoding(max_len, d_model)
+        for embedding in (self.src_embedding, self.tgt_embedding):
+            nn.init.normal_(embedding.weight, std=d_model ** -0.5)
+
+    def _embed(self, embedding, tokens):                     # (B, T) int -> (B, T, d_model)
+        scale = np.sqrt(embedding.embedding_dim)
+        return embedding(tokens) * scale + self.positions[:tokens.shape[1]]
+
+    def encode(self, src, src_mask=None):
+        """Encoder outputs (B, S, d_model); src_mask (B, S) marks the real tokens."""
+        padding = None if src_mask is None else ~np.asarray(src_mask)
+        return self.transformer.encoder(self._embed(self.src_embedding, src),
+                                        src_key_padding_mask=padding)
+
+    def decode(self, tgt_in, memory, src_mask=None):
+        """Scores (B, T, tgt_vocab) of each next token given the prefix tgt_in (B, T)."""
+        steps = tgt_in.shape[1]
+        padding = None if src_mask is None else ~np.asarray(src_mask)
+        causal = nn.Transformer.generate_square_subsequent_mask(steps)
+        out = self.transformer.decoder(self._embed(self.tgt_embedding, tgt_in), memory,
+                                       tgt_mask=causal, memory_key_padding_mask=padding)
+        return self.out(out)
+
+    def forward(self, src, tgt_in, src_mask=None):
+        """Scores (B, T, tgt_vocab) for targets tgt_in (B, T) (shifted right, <bos> first):
+        teacher forcing, all steps at once."""
+        return self.decode(tgt_in, self.encode(src, src_mask), src_mask)
+
+    def begin(self, src, src_mask=None):
+        """The decoding state (prefix (n, 0), encoder outputs, source mask)."""
+        return np.zeros((len(src), 0), np.int64), self.encode(src, src_mask), src_mask
+
+    def step(self, token, state):
+        """Scores (n, vocab) of the token after `token` (n,), and the longer prefix."""
+        prefix, memory, mask = state
+        prefix = np.concatenate([prefix, np.asarray(token)[:, None]], 1)   # (n, t + 1)
+        return self.decode(prefix, memory, mask)[:, -1], (prefix, memory, mask)
+
+    @staticmethod
+    def reorder(state, rows):
+        """The state of the sequences `rows` (n',)."""
+        prefix, memory, mask = state
+        return prefix[rows], memory[rows], None if mask is None else mask[rows]
 
 
 IMAGE_MODELS = {"lenet5": (lenet5, 1, 28), "alexnet": (alexnet, 3, 96),
