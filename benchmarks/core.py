@@ -81,7 +81,8 @@ def w2_tapegrad():
         h = ops.relu(h @ w2 + b2)
         cross_entropy_backward(h @ w3 + b3, rows, y, params)
         for p in params:
-            p.detach().numpy()[...] -= LR * p.grad.numpy()
+            w = p.detach().numpy()                      # the parameter's own array
+            w -= LR * p.grad.numpy()
     return step
 
 
