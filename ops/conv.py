@@ -100,11 +100,7 @@ def _weight_grad(x, g, geom, k_hw):
 
 def _scatter(g, w, geom, in_hw):
     """conv_transpose2d on arrays: g (N, C_out, Ho, Wo), w (C_out, C/g, kh, kw) ->
-    (N, C, *in_hw): col2im of w^T g; at stride 1, the correlation of g with the flipped w."""
-    (kh, kw), (ph, pw), (dh, dw) = w.shape[2:], geom.padding, geom.dilation
-    full = (dh * (kh - 1) - ph, dw * (kw - 1) - pw)         # g padded by the span, less padding
-    if geom.stride == (1, 1) and min(full) >= 0:
-        return _correlate(g, _flipped(w, geom.groups), geom._replace(padding=full), in_hw)
+    (N, C, *in_hw): col2im of w^T g."""
     w, g = _operands(w, g)
     (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
     k = cg * kh * kw
@@ -118,14 +114,6 @@ def _scatter(g, w, geom, in_hw):
         np.matmul(wt, _by_group(g[s], groups), out=cols.reshape(groups, k, -1))  # (g, K, nb*L)
         col2im(cols, kh, kw, sh_, sw, ph, pw, dh, dw, x[s])
     return x
-
-
-def _flipped(w, groups):
-    """w (C_out, C/g, kh, kw) as the weight of its adjoint at stride 1: (C, C_out/g, kh, kw),
-    in and out channels swapped within each group and the kernel turned by 180 degrees."""
-    co, cg, kh, kw = w.shape
-    t = w.reshape(groups, co // groups, cg, kh, kw).swapaxes(1, 2)[..., ::-1, ::-1]
-    return t.reshape(groups * cg, co // groups, kh, kw)    # (g, C/g, C_out/g, ...) -> (C, ...)
 
 
 # ---- primitives -----------------------------------------------------------------------------

@@ -133,7 +133,7 @@ FIRST_USE = textwrap.dedent("""
     from ops import _kernels as K, _nn_kernels as NK
     x = ag.tensor(np.ones((2, 3, 8, 8), np.float32), requires_grad=True)
     w = ag.tensor(np.ones((4, 3, 3, 3), np.float32), requires_grad=True)
-    y = ops.max_pool2d(ops.conv2d(x, w, padding=1, stride=2), 2).reshape(2, 16)  # col2im: stride 2
+    y = ops.max_pool2d(ops.conv2d(x, w, padding=1), 2).reshape(2, 64)
     F.cross_entropy(y, np.array([0, 1])).backward()
     kernels = [K.im2col, K.col2im, K.max_pool, K.scatter_planes, NK.exp_shifted_rows,
                NK.exp_shifted_scaled_rows]
