@@ -2,9 +2,11 @@
 progress bar, accuracy, and the loss/metric plot. tqdm and matplotlib come with the
 `examples` extra (`pip install .[examples]`); matplotlib is imported only when plotting."""
 import argparse
+import contextlib
 import importlib
 import math
 import os
+import sys
 import sysconfig
 import time
 
@@ -51,6 +53,28 @@ def parse_args(p, argv=None):
     if args.threads is not None:
         needs("threadpoolctl").threadpool_limits(args.threads)
     return args
+
+
+@contextlib.contextmanager
+def swapped(modules):
+    """While inside, `import NAME` (and `from examples import NAME`) gives modules[NAME]."""
+    examples = importlib.import_module("examples")
+    saved = {name: sys.modules.get(name) for name in modules}
+    attributes = {name: getattr(examples, name.split(".")[1], None)
+                  for name in modules if name.startswith("examples.")}
+    sys.modules.update(modules)
+    for name in attributes:
+        setattr(examples, name.split(".")[1], modules[name])
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+        for name, module in attributes.items():
+            setattr(examples, name.split(".")[1], module)
 
 
 def python_text(source):

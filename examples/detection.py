@@ -34,7 +34,8 @@ import nn.functional as F
 import ops
 import optim
 from autograd import no_grad, tensor
-from examples._common import needs, parse_args, parser, plot, seed_all, train
+from examples._common import (needs, parse_args, parser, plot, save_figure, seed_all,
+                              train)
 from examples.canvas import digit_canvas
 
 CLASSES = 10
@@ -236,10 +237,7 @@ def draw(model, images, labels, path, n=8, min_score=0.3):
                     fontsize=7)
         ax.set_axis_off()
     fig.suptitle(f"SSD detections (red, score >= {min_score}) and ground truth (cyan)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"saved {path}")
+    save_figure(fig, path)
 
 
 def main(argv=None):

@@ -17,7 +17,7 @@ if not __package__:                  # run by path (python examples/NAME.py): fi
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from examples import embedding_eval, embeddings
-from examples._common import needs, parse_args, parser, python_text
+from examples._common import needs, parse_args, parser, python_text, swapped
 from examples.word2vec import tokenize
 
 
@@ -26,18 +26,10 @@ def torch_embeddings():
     torch = needs("torch")
     swap = {"autograd": torch, "nn": torch.nn, "nn.functional": torch.nn.functional,
             "optim": torch.optim}
-    kept = {name: sys.modules.get(name) for name in swap}
     spec = importlib.util.spec_from_file_location("embeddings_on_torch", embeddings.__file__)
     module = importlib.util.module_from_spec(spec)
-    sys.modules.update(swap)
-    try:
+    with swapped(swap):
         spec.loader.exec_module(module)
-    finally:
-        for name, old in kept.items():
-            if old is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = old
     return module
 
 

@@ -33,7 +33,8 @@ import numpy as np
 import nn.functional as F
 import optim
 from autograd import no_grad, tensor
-from examples._common import needs, parse_args, parser, plot, seed_all, train
+from examples._common import (needs, parse_args, parser, plot, save_figure, seed_all,
+                              train)
 from examples.models import Seq2Seq, TransformerSeq2Seq
 from examples.seq2seq_data import TASKS, make_pairs
 
@@ -233,10 +234,7 @@ def attention_heatmaps(model, pairs, vocabs, max_len, path):
         ax.set_xlabel("source")
         ax.set_ylabel("output")
     fig.suptitle("additive attention of the GRU decoder, greedy search")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"saved {path}")
+    save_figure(fig, path)
 
 
 def main(argv=None):

@@ -9,7 +9,6 @@ step (forward, backward, Adam), the two engines alternating round by round.
 Needs torch (not part of the `examples` extra). The figures are wall times per step,
 medians over the rounds; on a busy machine they say little.
 """
-import contextlib
 import importlib
 import os
 import sys
@@ -21,35 +20,13 @@ if not __package__:                  # run by path (python examples/NAME.py): fi
 import numpy as np
 
 import autograd
-import examples
-from examples._common import needs, parse_args, parser
+from examples._common import needs, parse_args, parser, swapped
 from examples.canvas import digit_canvas
 
 # tapegrad's module -> the torch module an example gets in its place (the reverse of
 # `python -m autograd.port`'s rule)
 SWAP = {"nn": "torch.nn", "nn.functional": "torch.nn.functional", "ops": "torch",
         "optim": "torch.optim", "autograd": "torch", "autograd.random": "torch.random"}
-
-
-@contextlib.contextmanager
-def swapped(modules):
-    """While inside, `import NAME` (and `from examples import NAME`) gives modules[NAME]."""
-    saved = {name: sys.modules.get(name) for name in modules}
-    attributes = {name: getattr(examples, name.split(".")[1], None)
-                  for name in modules if name.startswith("examples.")}
-    sys.modules.update(modules)
-    for name in attributes:
-        setattr(examples, name.split(".")[1], modules[name])
-    try:
-        yield
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = module
-        for name, module in attributes.items():
-            setattr(examples, name.split(".")[1], module)
 
 
 def under_torch(name, twins=None):
