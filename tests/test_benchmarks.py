@@ -191,6 +191,8 @@ def test_models_agree_with_their_torch_twins(key, batch, rtol):
         _grad_close(params[name].grad, their_params[name].grad, rtol)
 
 
+# torch's flop counter sets a oneDNN flag that warns on builds without Intel GPU support
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN:UserWarning")
 @pytest.mark.parametrize("key", [pytest.param("W11", marks=needs_jit), "W12", "W13"])
 def test_flop_counts_are_torchs(key):
     """The counted FLOPs are what torch.utils.flop_counter sees in the twin's forward and
