@@ -132,8 +132,9 @@ def add_peak_fractions(results, machine_key="W9"):
     the peak means the peak was measured low (a cold or busy machine): no shares are given,
     and `peak_inconsistent` marks the workloads above it."""
     limit = next((r for r in results if r["key"] == machine_key and r["numpy"]), None)
-    peak = limit and limit["gflops"] and limit["gflops"] * limit["tapegrad"]["median"] / (
-        limit["numpy"]["median"])
+    # W9's tapegrad and NumPy columns run the same GEMM: the faster of the two is the peak
+    fastest = limit and min(limit["numpy"]["median"], limit["tapegrad"]["median"])
+    peak = limit and limit["gflops"] and limit["gflops"] * limit["tapegrad"]["median"] / fastest
     fractions = [r["gflops"] / peak if peak and r["gflops"] else None for r in results]
     consistent = all(f is None or f <= 1.0 for f in fractions)
     for r, f in zip(results, fractions):

@@ -100,6 +100,14 @@ def test_peak_shares_are_left_out_when_a_workload_beats_the_peak():
     assert "230%" not in table(cold) and "above W9's peak?" in table(cold)
 
 
+def test_the_peak_is_the_faster_of_w9s_two_runs_of_one_gemm():
+    # tapegrad's W9 ran its GEMM in 1.0 ms at 100 GFLOP/s, NumPy's in 1.1 ms: the peak is 100
+    w9 = _result("W9", 100.0, numpy={"median": 1.1, "min": 1.1, "max": 1.1, "repeats": 1})
+    rows = add_peak_fractions([w9, _result("W2", 50.0)])
+    assert [r["peak_fraction"] for r in rows] == [1.0, 0.5]
+    assert not any(r["peak_inconsistent"] for r in rows)
+
+
 def test_a_missed_target_is_marked():
     rows = table(add_peak_fractions([_result("W1", None, ratio=2.0, target=1.5),
                                      _result("W2", None, ratio=1.0, target=1.5)])).splitlines()
