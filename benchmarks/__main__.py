@@ -123,9 +123,9 @@ def main(argv=None):
     print(f"python {platform.python_version()}, numpy BLAS {blas_kernel()}, {args.threads} "
           f"threads, torch {torch.__version__ if torch else 'not installed: its columns stay empty'}",
           flush=True)
-    rounds, target = (3, 0.02) if args.quick else (9, 0.2)
+    rounds, target, settle = (3, 0.02, 0.0) if args.quick else (9, 0.2, 0.1)
     chosen = _with_peak(chosen)
-    results = add_peak_fractions([measure(w, rounds=rounds, target=target)
+    results = add_peak_fractions([measure(w, rounds=rounds, target=target, settle=settle)
                                   for w in _progress(chosen)])
     for w, r in zip(chosen, results):
         steps = 1 if args.quick else w.rss_steps

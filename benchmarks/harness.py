@@ -88,8 +88,14 @@ def _batch(fn, target):
     return max(1, int(target / t)) if t > 0 else 1000
 
 
-def measure(w, rounds=7, target=0.1, warmup=2):
-    """Median, min and max seconds per step of each available implementation of `w`."""
+def measure(w, rounds=7, target=0.1, warmup=2, settle=0.1):
+    """Median, min and max seconds per step of each available implementation of `w`.
+
+    The implementations take turns, one timed sample each per round. Before its sample, an
+    implementation waits `settle` seconds and makes one untimed call: after a GEMM, OpenBLAS's
+    worker threads spin for tens of milliseconds, and a framework timed in that window ran on
+    one core (W12's torch step: 38 ms alone, 120 ms right after tapegrad's; tapegrad's 40 and
+    49 ms). So each sample is the steady state a program running only that framework sees."""
     fns = {}
     for impl, setup in w.setups.items():
         if setup is None:
@@ -102,6 +108,8 @@ def measure(w, rounds=7, target=0.1, warmup=2):
     samples = {impl: [] for impl in fns}
     for _ in range(rounds):
         for impl, (fn, n) in fns.items():
+            time.sleep(settle)
+            fn()
             t = time.perf_counter()
             for _ in range(n):
                 fn()

@@ -11,7 +11,8 @@ import numba
 import numpy as np
 import pytest
 
-from benchmarks.harness import add_peak_fractions, blas_kernel, table
+from benchmarks import harness
+from benchmarks.harness import Workload, add_peak_fractions, blas_kernel, measure, table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # not installed: run here
 
@@ -221,3 +222,18 @@ def test_flop_counts_are_torchs(key):
             FlopCounterMode(display=False) as counter:
         getattr(torch.nn.functional, m.loss)(model(x), y).backward()
     assert flops(1) == counter.get_total_flops()
+
+
+def test_each_sample_follows_a_pause_and_an_untimed_call(monkeypatch):
+    # the frameworks take turns; each waits for the other's spinning BLAS threads to sleep
+    log = []
+    monkeypatch.setattr(harness.time, "sleep", lambda s: log.append(("sleep", s)))
+
+    def setup(name):
+        return lambda: (lambda: log.append(name))
+
+    w = Workload("W0", "two fakes", {"tapegrad": setup("ours"), "torch": setup("theirs")})
+    result = measure(w, rounds=2, target=0.0, warmup=0, settle=0.25)
+    rounds = log[log.index(("sleep", 0.25)):]
+    assert rounds == [("sleep", 0.25), "ours", "ours", ("sleep", 0.25), "theirs", "theirs"] * 2
+    assert result["tapegrad"]["repeats"] == result["torch"]["repeats"] == 2
