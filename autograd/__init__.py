@@ -1,5 +1,7 @@
 """tapegrad's autograd: Tensor and its factories, the tape, backward and grad, grad modes,
 gradcheck."""
+from . import memory
+memory._apply_environment()  # keep freed heap for the next step (TAPEGRAD_HEAP_RETAIN_MB)
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from .tensor import Tensor, tensor, from_numpy
 from .factories import (zeros, ones, empty, full, eye, arange, linspace, logspace,
