@@ -2,12 +2,15 @@
 
 numba's math.exp is a scalar libm call (there is no SVML here), and its max() of two floats is
 a compare and select that LLVM vectorizes as a reduction only under no-NaN fast math. These
-two are written so that a loop over them vectorizes and keeps NumPy's semantics:
+are written so that a loop over them vectorizes and keeps NumPy's semantics:
 
 - maximum(a, b): LLVM's `llvm.maximum`, which propagates NaN as np.maximum does.
 - exp_nonpositive(v): exp(v) for v <= 0 (a max-shifted logit) to within 2 ulp in float32 and
   float64, with subnormal results flushed to 0; nan stays nan. About 3x NumPy's exp in
   float32 and 1.7x in float64, on AVX-512.
+- expm1_nonpositive(v): exp(v) - 1 for v <= 0, without the cancellation near 0 (the same
+  polynomial, its constant term left out).
+- tanh(v) for any v, from expm1_nonpositive: an LSTM cell's activations.
 
 Each is a plain Python function of NumPy scalars (used as is with NUMBA_DISABLE_JIT=1) that
 numba compiles through an overload. A kernel that calls them may take `reassoc` fast math for
@@ -36,6 +39,14 @@ def maximum(a, b):
 def exp_nonpositive(v):
     y = np.exp(v)
     return y.dtype.type(0) if y < np.finfo(y.dtype).tiny else y
+
+
+def expm1_nonpositive(v):
+    return np.expm1(v)
+
+
+def tanh(v):
+    return np.tanh(v)
 
 
 @intrinsic
@@ -75,35 +86,68 @@ _F64 = dict(ln2=(6.93147180369123816490e-01, 1.90821492927058770002e-10), smalle
             poly=tuple(1 / math.factorial(n) for n in range(12, -1, -1)))
 
 
-def _exp_kernel(f, itype, bias, mantissa_bits, ln2, smallest, poly):
-    """exp_nonpositive for the float type f, whose IEEE bits read as the int type itype."""
+def _exp_kernels(f, itype, bias, mantissa_bits, ln2, smallest, poly):
+    """exp_nonpositive and expm1_nonpositive for the float type f, whose IEEE bits read as the
+    int type itype. The polynomial ends in r + 1: exp(r) = q r + 1, and at k = 0 (|v| below
+    ln 2 / 2) expm1(v) is q r, exact to the last bits where exp(v) - 1 would cancel."""
     log2e, ln2_hi, ln2_lo, lo = f(_LOG2E), f(ln2[0]), f(ln2[1]), f(smallest)
-    coef = tuple(f(c) for c in poly)
-    bias, scale, zero = f(bias), f(2.0 ** mantissa_bits), f(0)
+    coef = tuple(f(c) for c in poly[:-1])
+    bias, scale, zero, one = f(bias), f(2.0 ** mantissa_bits), f(0), f(1)
     rounder = f(1.5 * 2.0 ** mantissa_bits)      # x + rounder - rounder: x rounded to an integer
 
     @njit(fastmath={"contract"})
-    def exp(v):
+    def reduced(v):
+        """(k, q r, 2^k) with v = k ln 2 + r and exp(r) = q r + 1."""
         k = (v * log2e + rounder) - rounder
         r = v - k * ln2_hi - k * ln2_lo
-        p = coef[0]
+        q = coef[0]
         for c in coef[1:]:
-            p = p * r + c
-        y = p * _as_float(itype((k + bias) * scale))      # p 2^k: biased k into the exponent
-        return zero if v < lo else y
-    return exp
+            q = q * r + c
+        return k, q * r, _as_float(itype((k + bias) * scale))   # biased k into the exponent
+
+    @njit(fastmath={"contract"})
+    def exp(v):
+        _, qr, two_k = reduced(v)
+        return zero if v < lo else (qr + one) * two_k
+
+    @njit(fastmath={"contract"})
+    def expm1(v):
+        k, qr, two_k = reduced(v)
+        y = (qr + one) * two_k - one
+        return -one if v < lo else (qr if k == zero else y)
+    return exp, expm1
 
 
-_exp32 = _exp_kernel(np.float32, np.int32, 127, 23, **_F32)
-_exp64 = _exp_kernel(np.float64, np.int64, 1023, 52, **_F64)
+_exp32, _expm1_32 = _exp_kernels(np.float32, np.int32, 127, 23, **_F32)
+_exp64, _expm1_64 = _exp_kernels(np.float64, np.int64, 1023, 52, **_F64)
 
 
-@overload(exp_nonpositive)
-def _exp_numba(v):
-    if v == types.float32:
-        return lambda v: _exp32(v)
-    if v == types.float64:
-        return lambda v: _exp64(v)
+def _by_dtype(for32, for64):
+    """An overload that calls for32 on a float32 and for64 on a float64."""
+    def choose(v):
+        if v == types.float32:
+            return lambda v: for32(v)
+        if v == types.float64:
+            return lambda v: for64(v)
+    return choose
+
+
+overload(exp_nonpositive)(_by_dtype(_exp32, _exp64))
+overload(expm1_nonpositive)(_by_dtype(_expm1_32, _expm1_64))
+
+
+@overload(tanh)
+def _tanh_numba(v):
+    """tanh|v| = -m / (2 + m) with m = expm1(-2|v|) in [-1, 0], the sign of v put back."""
+    if isinstance(v, types.Float):
+        f = np.float32 if v == types.float32 else np.float64
+        two, minus_two = f(2), f(-2)              # a float literal would be typed float64
+
+        def impl(v):
+            m = expm1_nonpositive(minus_two * abs(v))
+            t = abs(m) / (two + m)
+            return t if v >= 0 else -t
+        return impl
 
 
 _SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()

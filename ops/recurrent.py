@@ -25,7 +25,7 @@ import numpy as np
 from autograd.extend import grad, is_tensor, primitive, recording
 from . import elementwise as ew
 from . import shape as sh
-from ._nn_kernels import lstm_cell_backward
+from ._nn_kernels import lstm_cell_backward, lstm_cell_forward
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -86,14 +86,8 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse, batch_sizes=None):
             np.matmul(h, w_t, out=a)
             a += xw[t]
         if mode == "LSTM":
-            _sigmoid_(a[:, :2 * n])                                           # i, f
-            np.tanh(a[:, 2 * n:3 * n], out=a[:, 2 * n:3 * n])                 # g
-            _sigmoid_(a[:, 3 * n:])                                           # o
-            c_new, tc = extra[0][t], extra[1][t]
-            np.multiply(a[:, n:2 * n], c, out=c_new)
-            c_new += a[:, :n] * a[:, 2 * n:3 * n]                             # f c + i g
-            np.tanh(c_new, out=tc)
-            np.multiply(a[:, 3 * n:], tc, out=hs[t])                          # o tanh(c)
+            c_new = extra[0][t]
+            lstm_cell_forward(a, c, c_new, extra[1][t], hs[t])   # gates, c, tanh(c), h
         elif mode == "RNN_TANH":
             np.tanh(a, out=a)
         elif mode == "RNN_RELU":
