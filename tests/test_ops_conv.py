@@ -10,7 +10,7 @@ from gradrows import Row, check, raises_starting_with
 
 # (input shape, weight shape, bias, keyword arguments, id): batch 1 and 2, odd and even sizes,
 # stride 1-3, padding 0-2, 'same' and 'valid', dilation 1-2, groups 1, 2 and depthwise,
-# non-square kernels, unbatched input
+# non-square kernels, unbatched input, maps smaller than the kernel
 CONV2D = [
     ((1, 2, 5, 5), (3, 2, 3, 3), True, {}, "plain"),
     ((2, 2, 6, 5), (3, 2, 2, 3), True, dict(stride=2, padding=1), "stride2-pad1-nonsquare"),
@@ -22,6 +22,12 @@ CONV2D = [
     ((2, 3, 4, 4), (4, 3, 1, 1), True, {}, "pointwise"),
     ((2, 2, 7, 7), (2, 2, 3, 3), False, dict(stride=2, padding=2, dilation=2), "dilated-strided"),
     ((2, 5, 5), (3, 2, 3, 3), True, dict(padding="valid"), "unbatched"),
+    # taps that read only padding are dropped where at most a quarter live (conv._live_taps):
+    # one of nine; 3 x 1 of 25; the middle tap of a dilated kernel; 4 of 9 (not cut)
+    ((2, 3, 1, 1), (4, 3, 3, 3), True, dict(padding=1), "1x1-map"),
+    ((2, 2, 2, 1), (3, 2, 5, 5), False, dict(padding=2), "2x1-map-5x5"),
+    ((1, 2, 1, 1), (2, 2, 3, 3), False, dict(padding=(2, 1), dilation=(2, 1)), "dilated-1x1-map"),
+    ((2, 2, 2, 2), (3, 2, 3, 3), False, dict(stride=2, padding=1), "2x2-map-stride2"),
 ]
 CONV1D = [
     ((2, 2, 9), (3, 2, 3), True, dict(stride=2, padding=1), "stride2"),
@@ -35,6 +41,7 @@ CONV_T2D = [
      "stride3-dilation2"),
     ((2, 3, 4, 5), (3, 1, 3, 3), True, dict(groups=3, padding=1), "depthwise"),
     ((2, 3, 3, 3), (3, 2, 1, 1), False, {}, "pointwise"),
+    ((2, 3, 1, 1), (3, 2, 3, 3), True, dict(padding=1), "1x1-map"),
 ]
 CONV_T1D = [((2, 3, 5), (3, 2, 3), True, dict(stride=3, padding=1, output_padding=2), "stride3")]
 
