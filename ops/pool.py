@@ -17,7 +17,7 @@ from . import elementwise as ew
 from . import index as ix
 from . import linalg, reduce
 from . import shape as sh
-from ._kernels import gather_planes, max_pool, scatter_planes
+from ._kernels import gather_planes, max_pool, max_pool_2x2, scatter_planes
 from .conv import int_tuple, window_sums
 
 
@@ -114,6 +114,14 @@ def adaptive_windows(n, n_out):
 
 # ---- max ---------------------------------------------------------------------------------------
 
+def _two_by_two(windows, size):
+    """Whether the windows along both axes are 2 wide at stride 2 from 0 and inside the plane
+    (max_pool2d(x, 2) and the like: _kernels.max_pool_2x2)."""
+    return all(d == 1 and 2 * len(starts) <= n and (counts == 2).all()
+               and np.array_equal(starts, 2 * np.arange(len(starts)))
+               for (starts, counts, d), n in zip(windows, size))
+
+
 def _max(nd, x, windows, return_indices):
     """The maximum of x over the windows of its last nd axes, windows[a] = (starts, counts,
     dilation) along axis a (see _kernels.max_pool), and optionally its flat index in the plane."""
@@ -125,7 +133,10 @@ def _max(nd, x, windows, return_indices):
     planes = _planes(a, nd).reshape((-1,) + size)                    # -> (P, H, W)
     y = np.empty((planes.shape[0],) + out, a.dtype)
     index = np.empty(y.shape, np.int64)
-    max_pool(planes, *windows[0], *windows[1], y, index)
+    if _two_by_two(windows, size):
+        max_pool_2x2(planes, y, index)
+    else:
+        max_pool(planes, *windows[0], *windows[1], y, index)
     shape = lead + out[2 - nd:]                                       # (P, Ho, Wo) -> (*lead, *out)
     index = index.reshape(shape)
     y = _pool_gather(x, index=index, nd=nd, values=y.reshape(shape), windows=windows[2 - nd:])

@@ -115,6 +115,21 @@ def test_max_pool_propagates_nan_and_keeps_minus_inf_windows():
     assert y[1, 0].tolist() == [-np.inf, 5.0] and index[1, 0].tolist() == [0, 3]
 
 
+@pytest.mark.parametrize("shape", [(3, 6, 8), (2, 5, 7)])             # even; odd (edge left out)
+def test_max_pool_2x2_is_max_pool_on_its_windows(shape):
+    x = np.random.default_rng(5).standard_normal(shape).round(1)             # with ties
+    x[0, 0, :3], x[1, 2:4, 2:4] = np.nan, -np.inf
+    x[-1, 1, 0] = np.nan
+    out = (shape[0], shape[1] // 2, shape[2] // 2)
+    windows = [(np.arange(n, dtype=np.int64) * 2, np.full(n, 2, np.int64), 1) for n in out[1:]]
+    y, index = np.empty(out), np.empty(out, np.int64)
+    K.max_pool(x, *windows[0], *windows[1], y, index)
+    y2, index2 = np.empty(out), np.empty(out, np.int64)
+    K.max_pool_2x2(x, y2, index2)
+    np.testing.assert_array_equal(y2, y)                                       # NaN where y has
+    np.testing.assert_array_equal(index2, index)
+
+
 def test_gather_and_scatter_planes_match_numpy():
     rng = np.random.default_rng(4)
     x, index = rng.standard_normal((3, 10)), rng.integers(0, 10, (3, 7))      # with repeats
@@ -135,7 +150,7 @@ FIRST_USE = textwrap.dedent("""
     w = ag.tensor(np.ones((4, 3, 3, 3), np.float32), requires_grad=True)
     y = ops.max_pool2d(ops.conv2d(x, w, padding=1), 2).reshape(2, 64)
     F.cross_entropy(y, np.array([0, 1])).backward()
-    kernels = [K.im2col, K.col2im, K.max_pool, K.scatter_planes, NK.exp_shifted_rows,
+    kernels = [K.im2col, K.col2im, K.max_pool_2x2, K.scatter_planes, NK.exp_shifted_rows,
                NK.exp_shifted_scaled_rows]
     print(json.dumps({"misses": sum(sum(k.stats.cache_misses.values()) for k in kernels),
                       "hits": sum(sum(k.stats.cache_hits.values()) for k in kernels)}))
@@ -161,7 +176,8 @@ def test_a_fresh_process_loads_the_kernels_from_the_cache():
 def test_import_compiles_nothing():
     code = ("import ops\nfrom ops import _kernels as K\n"
             "print(sum(len(getattr(k, 'signatures', ())) for k in "
-            "(K.im2col, K.col2im, K.max_pool, K.gather_planes, K.scatter_planes)))")
+            "(K.im2col, K.col2im, K.max_pool, K.max_pool_2x2, K.gather_planes, "
+            "K.scatter_planes)))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stderr
