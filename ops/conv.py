@@ -81,6 +81,7 @@ def _reads_input(offset, stride, n_in, n_out):
     return first < n_out and first * stride + offset < n_in
 
 
+@functools.lru_cache(maxsize=1024)          # a network asks the same few geometries every step
 def _live_taps(geom, k_hw, in_hw, out_hw):
     """(taps, box, geometry) where at most a quarter of the kernel's taps read the input
     anywhere rather than only padding: the flat indices (into kh * kw) of the box of taps
@@ -99,18 +100,18 @@ def _live_taps(geom, k_hw, in_hw, out_hw):
         pads.append(p - first * d)
     if 4 * len(box[0]) * len(box[1]) > k_hw[0] * k_hw[1]:
         return None
-    taps = [i * k_hw[1] + j for i in box[0] for j in box[1]]
+    taps = tuple(i * k_hw[1] + j for i in box[0] for j in box[1])
     return taps, (len(box[0]), len(box[1])), geom._replace(padding=tuple(pads))
 
 
 def _cut(w, geom, in_hw, out_hw):
     """w (C_out, C/g, kh, kw) and geom with the taps that read only padding dropped (where
     _live_taps finds them)."""
-    live = _live_taps(geom, np.shape(w)[2:], in_hw, out_hw)
+    live = _live_taps(geom, np.shape(w)[2:], tuple(in_hw), tuple(out_hw))
     if live is None:
         return w, geom
     taps, box, cut = live
-    w = np.reshape(w, np.shape(w)[:2] + (-1,))[:, :, taps]         # (C_out, C/g, box taps)
+    w = np.reshape(w, np.shape(w)[:2] + (-1,))[:, :, list(taps)]   # (C_out, C/g, box taps)
     return w.reshape(w.shape[:2] + box), cut
 
 
@@ -138,7 +139,7 @@ def _weight_grad(x, g, geom, k_hw, windows=None):
         taps, box, cut = live
         part = _weight_grad(x, g, cut, box, windows)
         gw = np.zeros(part.shape[:2] + (k_hw[0] * k_hw[1],), part.dtype)
-        gw[:, :, taps] = part.reshape(part.shape[:2] + (-1,))      # (C_out, C/g, box taps)
+        gw[:, :, list(taps)] = part.reshape(part.shape[:2] + (-1,))  # (C_out, C/g, box taps)
         return gw.reshape(part.shape[:2] + tuple(k_hw))
     x, g = _operands(x, g)
     c, co, groups = x.shape[1], g.shape[1], geom.groups
