@@ -21,7 +21,7 @@ import functools
 
 import numpy as np
 
-from autograd.extend import plain, primitive, recording
+from autograd.extend import plain, primitive
 from . import reduce
 from . import shape as sh
 from ._kernels import col2im, im2col
@@ -115,9 +115,8 @@ def _cut(w, geom, in_hw, out_hw):
     return w.reshape(w.shape[:2] + box), cut
 
 
-def _correlate(x, w, geom, out_hw, kept=None):
-    """conv2d on arrays: x (N, C, H, W), w (C_out, C/g, kh, kw) -> (N, C_out, Ho, Wo). When
-    the whole batch's windows fit in one buffer, they are appended to the list `kept`."""
+def _correlate(x, w, geom, out_hw):
+    """conv2d on arrays: x (N, C, H, W), w (C_out, C/g, kh, kw) -> (N, C_out, Ho, Wo)."""
     w, geom = _cut(w, geom, np.shape(x)[2:], out_hw)
     x, w = _operands(x, w)
     n, groups, (co, cg, kh, kw) = x.shape[0], geom.groups, w.shape
@@ -126,27 +125,22 @@ def _correlate(x, w, geom, out_hw, kept=None):
     for s, col in _windows(x, (kh, kw), geom, out_hw):
         yc = np.matmul(wm, col.reshape(groups, cg * kh * kw, -1))     # (g, C_out/g, nb*L)
         y[s] = yc.reshape(groups, co // groups, s.stop - s.start, -1).transpose(2, 0, 1, 3)
-    if kept is not None and s.stop - s.start == n:
-        kept.append(col)
     return y.reshape((n, co) + tuple(out_hw))          # (N, g, C_out/g, L) -> (N, C_out, Ho, Wo)
 
 
-def _weight_grad(x, g, geom, k_hw, windows=None):
-    """conv2d_weight on arrays: x (N, C, H, W), g (N, C_out, Ho, Wo) -> (C_out, C/g, kh, kw);
-    `windows`: x's, as _correlate kept them (else they are copied out again)."""
+def _weight_grad(x, g, geom, k_hw):
+    """conv2d_weight on arrays: x (N, C, H, W), g (N, C_out, Ho, Wo) -> (C_out, C/g, kh, kw)."""
     live = _live_taps(geom, tuple(k_hw), np.shape(x)[2:], np.shape(g)[2:])
     if live is not None:                                # dead taps: a zero gradient
         taps, box, cut = live
-        part = _weight_grad(x, g, cut, box, windows)
+        part = _weight_grad(x, g, cut, box)
         gw = np.zeros(part.shape[:2] + (k_hw[0] * k_hw[1],), part.dtype)
         gw[:, :, list(taps)] = part.reshape(part.shape[:2] + (-1,))  # (C_out, C/g, box taps)
         return gw.reshape(part.shape[:2] + tuple(k_hw))
     x, g = _operands(x, g)
     c, co, groups = x.shape[1], g.shape[1], geom.groups
     gw = np.empty((groups, co // groups, c // groups * k_hw[0] * k_hw[1]), x.dtype)
-    chunks = _windows(x, tuple(k_hw), geom, g.shape[2:]) if windows is None else [
-        (slice(0, x.shape[0]), windows)]
-    for s, col in chunks:
+    for s, col in _windows(x, tuple(k_hw), geom, g.shape[2:]):
         cols = col.reshape(groups, gw.shape[2], -1)         # (C*kh*kw, nb, Ho, Wo) -> (g, K, nb*L)
         part = (_by_group(g[s], groups), cols.swapaxes(1, 2))  # their product: (g, C_out/g, K)
         # the first chunk writes gw (np.zeros + += took 7-20 ms more on W11's 512-channel layer:
@@ -193,15 +187,10 @@ def _bias_vjp(g, y, x, w, b):                               # d/db: sum g over a
 def _conv2d(x, w, b, *, geom, out_hw):
     """x (N, C, H, W) correlated with w (C_out, C/groups, kh, kw), plus b (C_out,) or None,
     giving (N, C_out, *out_hw)."""
-    kept = []                      # x's windows, for the weight gradient of a first backward
-    y = _add_bias(_correlate(x, w, geom, out_hw, kept), b)
-
-    def weight_vjp(g, y, x, w, b):
-        if kept and not recording():   # copying the windows again cost as much as the GEMM
-            return _weight_grad(x, g, geom, w.shape[2:], kept.pop())
-        return _conv2d_weight(x, g, geom=geom, k_hw=w.shape[2:])
+    y = _add_bias(_correlate(x, w, geom, out_hw), b)
     return y, (lambda g, y, x, w, b: _conv_transpose2d(g, w, None, geom=geom, out_hw=x.shape[2:]),
-               weight_vjp, _bias_vjp)
+               lambda g, y, x, w, b: _conv2d_weight(x, g, geom=geom, k_hw=w.shape[2:]),
+               _bias_vjp)
 
 
 @primitive(save=("x", "w"))
