@@ -19,6 +19,8 @@ GEOMETRIES = [
     ((2, 1, 4, 5), (3, 2), (3, 2), (2, 1), (1, 2), (3, 4)),
     ((1, 2, 6, 4), (1, 1), (2, 1), (0, 0), (1, 1), (2, 3)),
     ((2, 2, 3, 1), (1, 7), (1, 1), (0, 3), (1, 1), (3, 1)),        # taps with no valid output
+    # more than SMALL_MAP outputs per image: the row-by-row kernels (the others: by table)
+    ((2, 2, 17, 19), (3, 2), (1, 1), (1, 1), (1, 2), (17, 19)),
 ]
 
 
