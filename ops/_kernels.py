@@ -70,7 +70,7 @@ def _im2col_small(x, kh, kw, sh, sw, ph, pw, dh, dw, col):
                 src, out = xf[n, c], cf[c * kh * kw + tap, n]
                 for q in range(ho * wo):
                     k = positions[q]
-                    out[q] = src[max(k, 0)] if k >= 0 else zero
+                    out[q] = src[max(k, 0)] if k >= 0 else zero   # a load, then a select
     return col
 
 

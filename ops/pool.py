@@ -114,17 +114,10 @@ def adaptive_windows(n, n_out):
 
 # ---- max ---------------------------------------------------------------------------------------
 
-def _two_by_two(windows, size):
-    """Whether the windows along both axes are 2 wide at stride 2 from 0 and inside the plane
-    (max_pool2d(x, 2) and the like: _kernels.max_pool_2x2)."""
-    return all(d == 1 and 2 * len(starts) <= n and (counts == 2).all()
-               and np.array_equal(starts, 2 * np.arange(len(starts)))
-               for (starts, counts, d), n in zip(windows, size))
-
-
-def _max(nd, x, windows, return_indices):
+def _max(nd, x, windows, return_indices, two_by_two=False):
     """The maximum of x over the windows of its last nd axes, windows[a] = (starts, counts,
-    dilation) along axis a (see _kernels.max_pool), and optionally its flat index in the plane."""
+    dilation) along axis a (see _kernels.max_pool), and optionally its flat index in the plane.
+    `two_by_two`: the windows are 2x2 at stride 2 and inside the plane (_kernels.max_pool_2x2)."""
     a = plain(x)
     lead, size = a.shape[:a.ndim - nd], a.shape[a.ndim - nd:]
     if nd == 1:                                                       # a 1-D pool has height 1
@@ -133,7 +126,7 @@ def _max(nd, x, windows, return_indices):
     planes = _planes(a, nd).reshape((-1,) + size)                    # -> (P, H, W)
     y = np.empty((planes.shape[0],) + out, a.dtype)
     index = np.empty(y.shape, np.int64)
-    if _two_by_two(windows, size):
+    if two_by_two:
         max_pool_2x2(planes, y, index)
     else:
         max_pool(planes, *windows[0], *windows[1], y, index)
@@ -147,7 +140,10 @@ def _max(nd, x, windows, return_indices):
 
 def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     k, s, p, d, out = geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
-    return _max(nd, x, [regular_windows(*a) for a in zip(out, k, s, p, d)], return_indices)
+    two_by_two = (nd == 2 and k == s == (2, 2) and p == (0, 0) and d == (1, 1)
+                  and all(2 * o <= n for o, n in zip(out, np.shape(x)[-2:])))  # not ceil_mode's
+    return _max(nd, x, [regular_windows(*a) for a in zip(out, k, s, p, d)], return_indices,
+                two_by_two)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
