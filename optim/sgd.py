@@ -1,6 +1,7 @@
 """Stochastic gradient descent with momentum, dampening and Nesterov momentum (PyTorch's rule)."""
 import numpy as np
 
+from ._kernels import scale_add_
 from .optimizer import Optimizer, regularized_grad
 
 
@@ -36,7 +37,6 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(grad, dtype=p.dtype)   # a copy
             else:
-                buf *= momentum
-                buf += (1 - group["dampening"]) * grad
+                scale_add_(buf, momentum, grad, 1 - group["dampening"])
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p._data -= group["lr"] * grad
+        scale_add_(p._data, 1, grad, -group["lr"])

@@ -433,3 +433,20 @@ def test_state_dict_for_a_different_parameter_layout_raises():
         optim.Adam([_param(), _param()]).load_state_dict(sd)
     with pytest.raises(ValueError, match="expected a dict with keys 'state' and 'param_groups'"):
         optim.Adam([_param()]).load_state_dict({"state": {}})
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scale_add_gives_numpys_bits(dtype):
+    """The update kernel rounds as `y *= a; y += b * x` does, on contiguous arrays (the kernel)
+    and strided ones (NumPy)."""
+    from optim._kernels import scale_add_
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 40)).astype(dtype)
+    for a, b in [(1, -0.013), (0.9, 0.5), (0.37, 1e-3)]:
+        for view in (np.s_[...], np.s_[:, :, ::2]):
+            y = rng.standard_normal((2, 3, 40)).astype(dtype)
+            ref = y[view].copy()
+            ref *= dtype(a)
+            ref += dtype(b) * x[view]
+            scale_add_(y[view], a, x[view], b)
+            np.testing.assert_array_equal(y[view], ref)
