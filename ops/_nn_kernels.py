@@ -16,6 +16,26 @@ from ._vecmath import exp_nonpositive, maximum, njit_cached, tanh
 
 
 @njit_cached()
+def relu_flat(x, out):
+    """out = max(x, 0) for flat x, NaN kept (np.maximum's rule); returns out. One pass: NumPy's
+    maximum took 0.50 ms on W12's 1024 x 1024 activations, this 0.18."""
+    zero = x.dtype.type(0)
+    for i in range(x.shape[0]):
+        out[i] = maximum(x[i], zero)
+    return out
+
+
+@njit_cached()
+def relu_grad_flat(g, y, out):
+    """out = g where the relu output y is not <= 0 (> 0, or NaN: relu'(NaN) = 1), else 0, for
+    flat g and y; returns out. NumPy's `g * ~(y <= 0)` makes three passes."""
+    zero = g.dtype.type(0)
+    for i in range(g.shape[0]):
+        out[i] = zero if y[i] <= 0 else g[i]
+    return out
+
+
+@njit_cached()
 def scatter_add_rows(out, indices, rows):
     """out[indices[i]] += rows[i] for every i, repeated indices accumulating (in place).
 

@@ -84,6 +84,26 @@ def _exp_shifted_reference(x):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_kernels_match_numpy(dtype):
+    x = np.array([-2.0, -0.0, 0.0, 1.5, np.nan, np.inf, -np.inf, 3e-39], dtype)
+    x = np.concatenate([x, np.random.default_rng(2).standard_normal(37).astype(dtype)])
+    y = _nn_kernels.relu_flat(x, np.empty_like(x))
+    np.testing.assert_array_equal(y, np.maximum(x, 0))
+    assert not np.signbit(y).any()                                 # relu(-0.0) is +0.0 there
+    g = np.random.default_rng(3).standard_normal(x.size).astype(dtype)
+    np.testing.assert_array_equal(_nn_kernels.relu_grad_flat(g, y, np.empty_like(g)),
+                                  g * ~(y <= 0))                    # NaN passes g, as PyTorch
+
+
+def test_relu_on_strided_and_integer_input_takes_numpy():
+    x = ag.tensor(np.arange(-6.0, 6.0).reshape(3, 4)[:, ::2], requires_grad=True)
+    y = ops.relu(x)
+    y.backward(ag.tensor(np.ones((3, 2))))
+    np.testing.assert_array_equal(x.grad.numpy(), (x.detach().numpy() > 0) * 1.0)
+    assert ops.relu(ag.tensor(np.array([-1, 2]))).numpy().tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_exp_shifted_rows_kernel_matches_numpy(dtype):
     x = (np.random.default_rng(2).standard_normal((7, 37)) * 30).astype(dtype)
     x[1, 3] = np.nan                                # a NaN row: m is 0, e and s NaN
