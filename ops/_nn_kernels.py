@@ -183,13 +183,13 @@ def centered_sums(g3, x3, mean):
 
 
 @njit_cached(fastmath=True)
-def normalize_backward(d3, x3, mean, inv, scale, out):
+def normalize_backward(d3, x3, mean, inv, scale, sums, centered, out):
     """out = scale[b] (d - mean(d) - xhat mean(d xhat)) with xhat = (x3 - mean[b]) inv[b], the
     means over A and L of each b: the input gradient of normalization for d = dL/dxhat (or,
-    with scale = weight inv, for d = g). Writes and returns `out`, shaped like d3."""
+    with scale = weight inv, for d = g). `sums` and `centered` are centered_sums(d3, x3, mean)
+    (batch_norm's parameter gradients share them). Writes and returns `out`, shaped like d3."""
     n_a, n_b, n_l = d3.shape
     m = n_a * n_l
-    sums, centered = centered_sums(d3, x3, mean)
     for b in range(n_b):
         mu, iv = mean[b], inv[b]
         s1 = sums[b] / m

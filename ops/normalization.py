@@ -72,8 +72,17 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         iv = 1 / ew.sqrt(reduce.mean(x3 * x3, (0, 2), True) + eps)
         return x3 * iv, iv
 
+    memo = {}
+
+    def sums(g, x):
+        """centered_sums of g: with weight_on_b, the sums of gx's kernel are those of gw and gb
+        too, so the three VJPs of one g read g and x once."""
+        if memo.get("g") is not g:
+            memo["g"], memo["sums"] = g, centered_sums(np.reshape(g, view3), x.reshape(view3), mu)
+        return memo["sums"]
+
     def gx(g, y, x, w, b):
-        if not recording():                                       # NumPy: one kernel
+        if not recording():                                       # NumPy: kernels
             k = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
             d = g if w is None or weight_on_b else g.reshape(ashape) * np.reshape(w, pshape)
             d3 = np.reshape(d, view3)                               # (outer) -> (A, B, L)
@@ -81,7 +90,8 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
             if stats is not None:
                 np.multiply(d3, k.astype(x.dtype)[:, None], out=out.reshape(view3))
             else:
-                normalize_backward(d3, x.reshape(view3), mu, inv, k, out.reshape(view3))
+                s1, s2 = sums(g, x) if d is g else centered_sums(d3, x.reshape(view3), mu)
+                normalize_backward(d3, x.reshape(view3), mu, inv, k, s1, s2, out.reshape(view3))
             return out
         xh, iv = parts(x)
         d = sh.reshape(g, ashape)
@@ -95,13 +105,14 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
             xh = sh.reshape(parts(x)[0], ashape)
             return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
         if weight_on_b:                 # sum g (x - mean) inv, without forming xhat
-            s2 = centered_sums(np.reshape(g, view3), x.reshape(view3), mu)[1]
-            return (s2 * inv).astype(w.dtype).reshape(w.shape)
+            return (sums(g, x)[1] * inv).astype(w.dtype).reshape(w.shape)
         xhat = ((x.reshape(view3) - mu_x) * inv_x).reshape(ashape)
         return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
 
     def gb(g, y, x, w, b):
         if not recording():
+            if weight_on_b:
+                return sums(g, x)[0].astype(b.dtype).reshape(b.shape)
             return _param_sum(pshape, g.reshape(ashape)).reshape(b.shape)
         return sh.reshape(unbroadcast(sh.reshape(g, ashape), pshape), b.shape)
     return np.reshape(y, outer), (gx, gw, gb), mu, var

@@ -49,14 +49,14 @@ def test_kernels_match_numpy(shape, dtype):
     assert y.dtype == dtype
     for a, b in ((y, xhat * scale[:, None] + shift[:, None]), (got_mean, mean), (got_var, var)):
         np.testing.assert_allclose(a, b, **tol)
-    back = _nn_kernels.normalize_backward(d, x, mean, inv, scale, np.empty_like(d))
+    s1, s2 = _nn_kernels.centered_sums(d, x, mean)
+    np.testing.assert_allclose(s1, d.sum((0, 2)), **tol)
+    np.testing.assert_allclose(s2, (d * (x - mean[:, None])).sum((0, 2)), **tol)
+    back = _nn_kernels.normalize_backward(d, x, mean, inv, scale, s1, s2, np.empty_like(d))
     assert back.dtype == dtype
     expected = scale[:, None] * (d - d.mean((0, 2))[:, None]
                                  - xhat * (d * xhat).mean((0, 2))[:, None])
     np.testing.assert_allclose(back, expected, **tol)
-    s1, s2 = _nn_kernels.centered_sums(d, x, mean)
-    np.testing.assert_allclose(s1, d.sum((0, 2)), **tol)
-    np.testing.assert_allclose(s2, (d * (x - mean[:, None])).sum((0, 2)), **tol)
 
 
 def _compare(ours, theirs, xs, torch, tol):
