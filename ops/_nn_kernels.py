@@ -200,6 +200,53 @@ def normalize_backward(d3, x3, mean, inv, scale, sums, centered, out):
     return out
 
 
+@njit_cached(fastmath=True)
+def normalize_rows(x2, eps, w, b, y):
+    """layer_norm's forward: y[r] = (x2[r] - mean_r) / sqrt(var_r + eps) * w + b for each row
+    of x2 (R, L), the mean and biased variance taken over the row; w and b (L,). Writes y and
+    returns the means and variances (R,) in float64. Each row is read from memory once."""
+    n_r, n_l = x2.shape
+    mean, var = np.empty(n_r), np.empty(n_r)
+    for r in range(n_r):
+        s = 0.0
+        for i in range(n_l):
+            s += x2[r, i]
+        mu = s / n_l
+        q = 0.0
+        for i in range(n_l):
+            d = x2[r, i] - mu
+            q += d * d
+        k = 1 / math.sqrt(q / n_l + eps)
+        for i in range(n_l):
+            y[r, i] = (x2[r, i] - mu) * k * w[i] + b[i]
+        mean[r], var[r] = mu, q / n_l
+    return mean, var
+
+
+@njit_cached(fastmath=True)
+def normalize_rows_backward(g2, x2, mean, inv, w, gx, gw, gb):
+    """layer_norm's backward for each row r of g2 and x2 (R, L), with d = g2[r] w and
+    xhat = (x2[r] - mean[r]) inv[r]: gx[r] = inv[r] (d - mean(d) - xhat mean(d xhat)), and
+    sum over rows of g2 xhat and of g2 added to gw and gb (L,) (float64): the three gradients
+    in one pass over g2 and x2."""
+    n_r, n_l = g2.shape
+    for r in range(n_r):
+        mu, iv = mean[r], inv[r]
+        s1 = 0.0
+        s2 = 0.0
+        for i in range(n_l):
+            xh = (x2[r, i] - mu) * iv
+            d = g2[r, i] * w[i]
+            s1 += d
+            s2 += d * xh
+            gw[i] += g2[r, i] * xh
+            gb[i] += g2[r, i]
+        s1 /= n_l
+        s2 /= n_l
+        for i in range(n_l):
+            gx[r, i] = iv * (g2[r, i] * w[i] - s1 - (x2[r, i] - mu) * iv * s2)
+
+
 @njit_cached(fastmath={"reassoc", "nsz"})
 def exp_shifted_scaled_rows(x, m, c, out):
     """out[i, j] = exp(x[i, j] - m[i]) c[i] for x and out (R, C), m and c (R,), m[i] at least

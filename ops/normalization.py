@@ -18,7 +18,8 @@ from autograd.extend import bump_version, is_tensor, plain, primitive, recording
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from ._nn_kernels import centered_sums, normalize, normalize_backward
+from ._nn_kernels import (centered_sums, normalize, normalize_backward, normalize_rows,
+                          normalize_rows_backward)
 
 
 def _check_param(p, name, shape, x_shape):
@@ -36,21 +37,29 @@ def _param_sum(pshape, *arrays):
     return np.einsum(",".join([letters] * len(arrays)) + "->" + out, *arrays).reshape(pshape)
 
 
-def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=False):
+def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=False,
+           weight_on_l=False):
     """Normalize x, viewed as `view3` = (A, B, L), over A and L with its own statistics, or
     with the constant `stats` = (mean, var) of shape (B,); then scale and shift by weight and
     bias viewed as `pshape`, which broadcasts against x viewed as `ashape`. `weight_on_b`:
-    weight and bias are one per b (batch_norm), applied inside the kernel.
+    weight and bias are one per b (batch_norm), applied inside the kernel; `weight_on_l`:
+    A is 1 and they are one per l (layer_norm), applied inside the kernels, whose backward
+    gives all three gradients in one pass.
     Returns (y, vjps, mean, var), y shaped like x, mean and var (B,) in float64."""
     outer = x.shape
     x3 = x.reshape(view3)                                           # (outer) -> (A, B, L)
     n_b = x3.shape[1]
 
-    def per_b(p, fill):
-        use = weight_on_b and p is not None
-        return np.reshape(p, -1).astype(x.dtype) if use else np.full(n_b, fill, x.dtype)
-    scale, shift = per_b(weight, 1), per_b(bias, 0)
-    if stats is None:
+    def per(p, n, fill, use):
+        return np.reshape(p, -1).astype(x.dtype) if use and p is not None else \
+            np.full(n, fill, x.dtype)
+    scale, shift = (per(p, n_b, fill, weight_on_b) for p, fill in ((weight, 1), (bias, 0)))
+    if weight_on_l:
+        n_l = x3.shape[2]
+        w_l, b_l = (per(p, n_l, fill, True) for p, fill in ((weight, 1), (bias, 0)))
+        y3 = np.empty_like(x3)
+        mu, var = normalize_rows(x3[0], eps, w_l, b_l, y3[0])
+    elif stats is None:
         y3, mu, var = normalize(x3, eps, scale, shift)
     else:
         mu, var = (np.asarray(s, np.float64).reshape(-1) for s in stats)
@@ -59,9 +68,10 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
     inv = 1 / np.sqrt(var + eps)                                    # (B,) float64
     mu_x, inv_x = mu.astype(x.dtype)[:, None], inv.astype(x.dtype)[:, None]
     y = y3.reshape(ashape)                                          # (A, B, L) -> (ashape)
-    if not weight_on_b and weight is not None:                      # y3 is ours: in place
+    applied = weight_on_b or weight_on_l
+    if not applied and weight is not None:                          # y3 is ours: in place
         y *= np.reshape(weight, pshape)
-    if not weight_on_b and bias is not None:
+    if not applied and bias is not None:
         y += np.reshape(bias, pshape)
 
     def parts(x):                       # (xhat, inv) of the Tensor x, as recorded ops
@@ -74,14 +84,30 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
 
     memo = {}
 
+    def once(g, compute):
+        """compute(), once per output gradient g: what the three VJPs of one g share."""
+        if memo.get("g") is not g:
+            memo["g"], memo["value"] = g, compute()
+        return memo["value"]
+
     def sums(g, x):
         """centered_sums of g: with weight_on_b, the sums of gx's kernel are those of gw and gb
         too, so the three VJPs of one g read g and x once."""
-        if memo.get("g") is not g:
-            memo["g"], memo["sums"] = g, centered_sums(np.reshape(g, view3), x.reshape(view3), mu)
-        return memo["sums"]
+        return once(g, lambda: centered_sums(np.reshape(g, view3), x.reshape(view3), mu))
+
+    def rows(g, x):
+        """(gx, gw, gb) with weight_on_l, from one normalize_rows_backward."""
+        def compute():
+            g2, out = np.reshape(g, view3[1:]), np.empty(outer, x.dtype)   # -> (B, L)
+            gw, gb = np.zeros(n_l), np.zeros(n_l)
+            normalize_rows_backward(g2, x.reshape(view3[1:]), mu, inv, w_l,
+                                    out.reshape(view3[1:]), gw, gb)
+            return out, gw, gb
+        return once(g, compute)
 
     def gx(g, y, x, w, b):
+        if not recording() and weight_on_l:
+            return rows(g, x)[0]
         if not recording():                                       # NumPy: kernels
             k = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
             d = g if w is None or weight_on_b else g.reshape(ashape) * np.reshape(w, pshape)
@@ -106,6 +132,8 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
             return sh.reshape(unbroadcast(sh.reshape(g, ashape) * xh, pshape), w.shape)
         if weight_on_b:                 # sum g (x - mean) inv, without forming xhat
             return (sums(g, x)[1] * inv).astype(w.dtype).reshape(w.shape)
+        if weight_on_l:
+            return rows(g, x)[1].astype(w.dtype).reshape(w.shape)
         xhat = ((x.reshape(view3) - mu_x) * inv_x).reshape(ashape)
         return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
 
@@ -113,6 +141,8 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         if not recording():
             if weight_on_b:
                 return sums(g, x)[0].astype(b.dtype).reshape(b.shape)
+            if weight_on_l:
+                return rows(g, x)[2].astype(b.dtype).reshape(b.shape)
             return _param_sum(pshape, g.reshape(ashape)).reshape(b.shape)
         return sh.reshape(unbroadcast(sh.reshape(g, ashape), pshape), b.shape)
     return np.reshape(y, outer), (gx, gw, gb), mu, var
@@ -168,7 +198,8 @@ def _layer_norm(x, weight, bias, normalized_shape, eps):
         raise ValueError(f"normalized_shape {ns} must be the trailing dims of input {x.shape}")
     _check_param(weight, "weight", ns, x.shape)
     _check_param(bias, "bias", ns, x.shape)
-    return _fused(x, weight, bias, (1, -1, int(np.prod(ns))), x.shape, ns, eps)[:2]
+    return _fused(x, weight, bias, (1, -1, int(np.prod(ns))), x.shape, ns, eps,
+                  weight_on_l=True)[:2]
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -59,6 +59,28 @@ def test_kernels_match_numpy(shape, dtype):
     np.testing.assert_allclose(back, expected, **tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_kernels_match_numpy(dtype):
+    rng = np.random.default_rng(9)
+    x, g = (rng.standard_normal((7, 33)).astype(dtype) * 3 + 1 for _ in range(2))
+    w, b = (rng.standard_normal(33).astype(dtype) for _ in range(2))
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    y = np.empty_like(x)
+    mean, var = _nn_kernels.normalize_rows(x, 1e-3, w, b, y)
+    inv = 1 / np.sqrt(x.var(1, dtype=np.float64) + 1e-3)
+    xhat = (x - x.mean(1, dtype=np.float64)[:, None]) * inv[:, None]
+    np.testing.assert_allclose(y, xhat * w + b, **tol)
+    np.testing.assert_allclose(mean, x.mean(1, dtype=np.float64), **tol)
+    np.testing.assert_allclose(var, x.var(1, dtype=np.float64), **tol)
+    gx, gw, gb = np.empty_like(g), np.full(33, 0.5), np.full(33, -1.0)   # gw and gb: added to
+    _nn_kernels.normalize_rows_backward(g, x, mean, inv, w, gx, gw, gb)
+    d = g * w
+    expected = inv[:, None] * (d - d.mean(1)[:, None] - xhat * (d * xhat).mean(1)[:, None])
+    np.testing.assert_allclose(gx, expected, **tol)
+    np.testing.assert_allclose(gw, 0.5 + (g * xhat).sum(0), **tol)
+    np.testing.assert_allclose(gb, -1.0 + g.sum(0), **tol)
+
+
 def _compare(ours, theirs, xs, torch, tol):
     ts = [None if x is None else ag.tensor(x, requires_grad=True) for x in xs]
     pts = [None if x is None else torch.tensor(x, requires_grad=True) for x in xs]
