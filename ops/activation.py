@@ -15,7 +15,7 @@ from . import reduce
 from . import shape as sh
 from ._util import normalize_dim
 from ._nn_kernels import (erf as _erf_kernel, exp_shifted_rows, exp_shifted_scaled_rows,
-                          scale_rows)
+                          scale_rows, softmax_grad_rows)
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -176,8 +176,24 @@ def softmax(x, dim=-1):
     e, _, s = exp_shifted(x, dim, "softmax")
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
         y = times_rows(e, 1 / s, out=e)
-    # d softmax: y (g - sum(g y))
-    return y, (lambda g, y, x: y * (g - reduce.sum(g * y, dim, True)),)
+    last = not x.ndim or normalize_dim(dim, x.ndim, "softmax") == x.ndim - 1
+
+    def vjp(g, y, x):                                   # d softmax: y (g - sum(g y))
+        if last and _rows_of(g, y):                     # arrays (a backward not recorded)
+            out = np.empty_like(y)
+            softmax_grad_rows(g.reshape(-1, y.shape[-1]), y.reshape(-1, y.shape[-1]),
+                              out.reshape(-1, y.shape[-1]))     # (..., C) -> (R, C)
+            return out
+        return y * (g - reduce.sum(g * y, dim, True))
+    return y, (vjp,)
+
+
+def _rows_of(g, y):
+    """Whether g and y are C-contiguous float arrays of one shape and dtype, at least 1-D and
+    not empty: a row kernel takes them."""
+    return (type(g) is np.ndarray and type(y) is np.ndarray and g.dtype == y.dtype
+            and y.dtype in (np.float32, np.float64) and g.shape == y.shape and y.ndim
+            and y.size and g.flags.c_contiguous and y.flags.c_contiguous)
 
 
 @primitive(save=("y",), static=("dim",))

@@ -95,6 +95,17 @@ def test_relu_kernels_match_numpy(dtype):
                                   g * ~(y <= 0))                    # NaN passes g, as PyTorch
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_grad_rows_kernel_matches_numpy(dtype):
+    rng = np.random.default_rng(4)
+    g, x = (rng.standard_normal((5, 19)).astype(dtype) for _ in range(2))
+    y = (np.exp(x) / np.exp(x).sum(1, keepdims=True)).astype(dtype)
+    y[2] = np.nan                                                   # a NaN row stays NaN
+    out = _nn_kernels.softmax_grad_rows(g, y, np.empty_like(g))
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(out, y * (g - (g * y).sum(1, keepdims=True)), **tol)
+
+
 def test_relu_on_strided_and_integer_input_takes_numpy():
     x = ag.tensor(np.arange(-6.0, 6.0).reshape(3, 4)[:, ::2], requires_grad=True)
     y = ops.relu(x)
