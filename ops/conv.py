@@ -22,6 +22,7 @@ import functools
 import numpy as np
 
 from autograd.extend import plain, primitive
+from . import _winograd as winograd
 from . import reduce
 from . import shape as sh
 from ._kernels import col2im, im2col
@@ -119,6 +120,8 @@ def _correlate(x, w, geom, out_hw):
     """conv2d on arrays: x (N, C, H, W), w (C_out, C/g, kh, kw) -> (N, C_out, Ho, Wo)."""
     w, geom = _cut(w, geom, np.shape(x)[2:], out_hw)
     x, w = _operands(x, w)
+    if winograd.applies(x.shape, w.shape, geom, x.dtype):
+        return winograd.correlate(x, w)
     n, groups, (co, cg, kh, kw) = x.shape[0], geom.groups, w.shape
     wm = w.reshape(groups, co // groups, -1)           # (C_out, C/g, kh, kw) -> (g, C_out/g, K)
     y = np.empty((n, groups, co // groups, out_hw[0] * out_hw[1]), x.dtype)
@@ -138,6 +141,8 @@ def _weight_grad(x, g, geom, k_hw):
         gw[:, :, list(taps)] = part.reshape(part.shape[:2] + (-1,))  # (C_out, C/g, box taps)
         return gw.reshape(part.shape[:2] + tuple(k_hw))
     x, g = _operands(x, g)
+    if winograd.applies(x.shape, (g.shape[1], x.shape[1]) + tuple(k_hw), geom, x.dtype):
+        return winograd.weight_grad(x, np.ascontiguousarray(g))
     c, co, groups = x.shape[1], g.shape[1], geom.groups
     gw = np.empty((groups, co // groups, c // groups * k_hw[0] * k_hw[1]), x.dtype)
     for s, col in _windows(x, tuple(k_hw), geom, g.shape[2:]):
@@ -157,6 +162,11 @@ def _scatter(g, w, geom, in_hw):
     (N, C, *in_hw): col2im of w^T g."""
     w, geom = _cut(w, geom, in_hw, np.shape(g)[2:])
     w, g = _operands(w, g)
+    flipped = w.swapaxes(0, 1)[:, :, ::-1, ::-1]            # (C, C_out, 3, 3), taps reversed
+    if winograd.applies(g.shape, flipped.shape, geom, g.dtype):
+        # at stride 1 and padding 1, the adjoint of a 3x3 correlation is the correlation
+        # (padding 3 - 1 - 1 = 1) with the flipped weight, its channel axes swapped
+        return winograd.correlate(np.ascontiguousarray(g), flipped)
     (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
     k = cg * kh * kw
     wt = w.reshape(groups, co // groups, k).swapaxes(1, 2)  # (C_out, C/g, ...) -> (g, K, C_out/g)
