@@ -52,7 +52,7 @@ def test_kernels_match_the_transforms(n, c, h, w, co):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("n,c,h,w,co", SHAPES)
+@pytest.mark.parametrize("n,c,h,w,co", SHAPES + [(5, 3, 4, 6, 2)])
 def test_the_three_passes_match_im2col(n, c, h, w, co, dtype, monkeypatch):
     rng = np.random.default_rng(1)
     x, g = (rng.standard_normal(s).astype(dtype) for s in [(n, c, h, w), (n, co, h, w)])
@@ -61,6 +61,9 @@ def test_the_three_passes_match_im2col(n, c, h, w, co, dtype, monkeypatch):
               conv._scatter(g, wt, SAME, (h, w))]
     monkeypatch.setattr(W, "MIN_CHANNELS", 0)
     monkeypatch.setattr(W, "MIN_WORK", 0)
+    if n == 5:                          # chunks of two images: the chunk loops, a short last one
+        monkeypatch.setattr(W, "_CHUNK_BYTES", 2 * 16 * max(c, co) * 2 * 3 * x.itemsize)
+        assert [s.stop - s.start for s in W._chunks(x, max(c, co))[0]] == [2, 2, 1]
     assert W.applies(x.shape, wt.shape, SAME, x.dtype)
     fast = [conv._correlate(x, wt, SAME, (h, w)), conv._weight_grad(x, g, SAME, (3, 3)),
             conv._scatter(g, wt, SAME, (h, w))]
