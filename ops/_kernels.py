@@ -241,6 +241,37 @@ def max_pool_2x2(x, y, index):
 
 
 @njit(cache=True)
+def max_pool_2x2_by_columns(x, y, index):
+    """max_pool_2x2 for planes of 16 or more columns in windows: the pairs of rows first
+    (a loop over 2 Wo columns per pair), then the pairs of columns, one loop over the plane.
+    Combining a window's left and right column pairs, a tie goes to the smaller position and
+    a NaN pair to the larger, which is max_pool's order. Both loops vectorize where the rows
+    are long enough: W5's 2048 planes of 32x32 take 1.66 ms against max_pool_2x2's 4.8,
+    whatever the data, but at 10 columns (LeNet's second pool) it is 2x slower than that."""
+    w_ = x.shape[2]
+    ho, wo = y.shape[1], y.shape[2]
+    cols = 2 * wo                                     # an odd last column is in no window
+    best = np.empty(ho * cols, x.dtype)               # the larger of each column's pair ...
+    at = np.empty(ho * cols, np.int64)                # ... and its position in the plane
+    for p in range(x.shape[0]):
+        for oh in range(ho):
+            r0, r1, base, top = x[p, 2 * oh], x[p, 2 * oh + 1], oh * cols, 2 * oh * w_
+            for w in range(cols):
+                a, b = r0[w], r1[w]
+                lower = (b > a) | (b != b)
+                best[base + w] = b if lower else a
+                at[base + w] = top + w_ + w if lower else top + w
+        yb, ib = y[p].reshape(-1), index[p].reshape(-1)
+        for q in range(ho * wo):
+            left, right, il, ir = best[2 * q], best[2 * q + 1], at[2 * q], at[2 * q + 1]
+            take = (right > left) | ((right != right) & ((left == left) | (ir > il))) | \
+                ((right == left) & (ir < il))
+            yb[q] = right if take else left
+            ib[q] = ir if take else il
+    return y
+
+
+@njit(cache=True)
 def gather_planes(x, index, out):
     """out[p, o] = x[p, index[p, o]]. x (P, S), index and out (P, O), index in [0, S)
     (unchecked); returns out."""

@@ -117,17 +117,20 @@ def test_max_pool_propagates_nan_and_keeps_minus_inf_windows():
     assert y[1, 0].tolist() == [-np.inf, 5.0] and index[1, 0].tolist() == [0, 3]
 
 
-@pytest.mark.parametrize("shape", [(3, 6, 8), (2, 5, 7)])             # even; odd (edge left out)
-def test_max_pool_2x2_is_max_pool_on_its_windows(shape):
+@pytest.mark.parametrize("kernel", ["max_pool_2x2", "max_pool_2x2_by_columns"])
+@pytest.mark.parametrize("shape", [(3, 6, 8), (2, 5, 7), (4, 6, 34), (3, 7, 33)])  # odd: edge out
+def test_max_pool_2x2_is_max_pool_on_its_windows(shape, kernel):
     x = np.random.default_rng(5).standard_normal(shape).round(1)             # with ties
     x[0, 0, :3], x[1, 2:4, 2:4] = np.nan, -np.inf
     x[-1, 1, 0] = np.nan
+    x[1, :, 4:6] = np.nan                                                      # NaN windows
+    x[-1] = np.where(np.random.default_rng(6).random(shape[1:]) < 0.3, np.nan, x[-1])
     out = (shape[0], shape[1] // 2, shape[2] // 2)
     windows = [(np.arange(n, dtype=np.int64) * 2, np.full(n, 2, np.int64), 1) for n in out[1:]]
     y, index = np.empty(out), np.empty(out, np.int64)
     K.max_pool(x, *windows[0], *windows[1], y, index)
     y2, index2 = np.empty(out), np.empty(out, np.int64)
-    K.max_pool_2x2(x, y2, index2)
+    getattr(K, kernel)(x, y2, index2)
     np.testing.assert_array_equal(y2, y)                                       # NaN where y has
     np.testing.assert_array_equal(index2, index)
 
