@@ -12,7 +12,9 @@ Three 2-D primitives, each made of the other two's VJPs, so derivatives of any o
 chunk of images into a buffer of about _CHUNK_BYTES, laid out (C*kh*kw, images, Ho, Wo) so that
 one BLAS GEMM per chunk (per group) contracts it with the weight; the weight gradient contracts
 the same windows with g; conv_transpose2d is a GEMM with the weight followed by the numba col2im
-scatter, which beat a NumPy loop over kernel offsets 1.7x (W4c in benchmarks/conv.py). A
+scatter, which beat a NumPy loop over kernel offsets 1.7x (W4c in benchmarks/conv.py). Wide
+3x3 convolutions of stride 1 and padding 1 go through Winograd's F(2x2, 3x3) instead, all
+three passes (_winograd.py, which says where it pays). A
 tensordot over read-only as_strided windows (W4's numpy column) makes NumPy copy the windows in
 its generic strided loop: 3x slower than this, and it would need all of them at once.
 """

@@ -8,9 +8,11 @@ normalized axes (biased variance) and y = xhat * weight + bias:
 batch_norm in eval mode normalizes with the running statistics, constants: dx = g weight inv.
 Every input is viewed as (A, B, L) and normalized over A and L for each b: batch_norm
 (N, C, H*W), layer_norm (1, leading, normalized), group_norm (1, N*G, C/G*spatial). The
-statistics, xhat and dx come from two numba kernels (one read of x each, float64 sums);
-parameter gradients are einsums. When the backward pass is recorded (create_graph), the same
-formulas run as ops on Tensors instead, so double backward works.
+statistics, xhat and dx come from numba kernels (one read of x each, float64 sums), which
+also give the parameter gradients of batch_norm (the sums its dx needs) and layer_norm (one
+pass over the rows for all three); group_norm's are einsums. When the backward pass is
+recorded (create_graph), the same formulas run as ops on Tensors instead, so double backward
+works.
 """
 import numpy as np
 
