@@ -14,9 +14,9 @@ one BLAS GEMM per chunk (per group) contracts it with the weight; the weight gra
 the same windows with g; conv_transpose2d is a GEMM with the weight followed by the numba col2im
 scatter, which beat a NumPy loop over kernel offsets 1.7x (W4c in benchmarks/conv.py). Wide
 3x3 convolutions of stride 1 and padding 1 go through Winograd's F(2x2, 3x3) instead, all
-three passes (_winograd.py, which says where it pays). A
-tensordot over read-only as_strided windows (W4's numpy column) makes NumPy copy the windows in
-its generic strided loop: 3x slower than this, and it would need all of them at once.
+three passes (_winograd.py, which says where it pays). A tensordot over read-only as_strided
+windows (W4's numpy column) makes NumPy copy the windows in its generic strided loop: 3x
+slower than this, and it would need all of them at once.
 """
 import collections
 import functools
