@@ -41,3 +41,12 @@ def quiet(fwd):
     the ops that meet special values on finite inputs wear it (entering it costs about a
     microsecond); backward passes run under the same setting (autograd.backprop)."""
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")(fwd)
+
+
+def kernel_ready(a, *others):
+    """Whether a flat-array kernel takes `a` and `others`: C-contiguous float32 or float64
+    ndarrays (not Tensors: a VJP recorded for double backward gets Tensors), of one dtype and
+    shape."""
+    return (type(a) is np.ndarray and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
+            and all(type(o) is np.ndarray and o.dtype == a.dtype and o.shape == a.shape
+                    and o.flags.c_contiguous for o in others))

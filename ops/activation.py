@@ -13,7 +13,7 @@ from autograd.extend import plain, primitive, reuse
 from . import elementwise as ew
 from . import reduce
 from . import shape as sh
-from ._util import normalize_dim
+from ._util import kernel_ready, normalize_dim
 from ._nn_kernels import (erf as _erf_kernel, exp_shifted_rows, exp_shifted_scaled_rows,
                           scale_rows, softmax_grad_rows)
 
@@ -161,8 +161,7 @@ def times_rows(a, c, out=None):
     """a * c for c shaped like a with 1 in place of its last axis, into `out` if given: one
     numba pass over the rows of a C-contiguous float array, where NumPy's broadcast of c along
     the rows takes about 2.5x as long. c is cast to a's dtype."""
-    if not (a.dtype in (np.float32, np.float64) and a.flags.c_contiguous and a.size
-            and np.shape(c) == a.shape[:-1] + (1,)):
+    if not (kernel_ready(a) and a.size and np.shape(c) == a.shape[:-1] + (1,)):
         return np.multiply(a, c, out=out)
     out = np.empty_like(a) if out is None else out
     rows = a.reshape(-1, a.shape[-1])                       # (..., C) -> (R, C)
@@ -176,24 +175,15 @@ def softmax(x, dim=-1):
     e, _, s = exp_shifted(x, dim, "softmax")
     with np.errstate(divide="ignore", invalid="ignore"):     # all -inf: nan, as torch
         y = times_rows(e, 1 / s, out=e)
-    last = not x.ndim or normalize_dim(dim, x.ndim, "softmax") == x.ndim - 1
 
     def vjp(g, y, x):                                   # d softmax: y (g - sum(g y))
-        if last and _rows_of(g, y):                     # arrays (a backward not recorded)
-            out = np.empty_like(y)
+        if y.ndim and y.size and kernel_ready(g, y) and dim % y.ndim == y.ndim - 1:
+            out = np.empty_like(y)                      # the last axis of arrays: row kernel
             softmax_grad_rows(g.reshape(-1, y.shape[-1]), y.reshape(-1, y.shape[-1]),
                               out.reshape(-1, y.shape[-1]))     # (..., C) -> (R, C)
             return out
         return y * (g - reduce.sum(g * y, dim, True))
     return y, (vjp,)
-
-
-def _rows_of(g, y):
-    """Whether g and y are C-contiguous float arrays of one shape and dtype, at least 1-D and
-    not empty: a row kernel takes them."""
-    return (type(g) is np.ndarray and type(y) is np.ndarray and g.dtype == y.dtype
-            and y.dtype in (np.float32, np.float64) and g.shape == y.shape and y.ndim
-            and y.size and g.flags.c_contiguous and y.flags.c_contiguous)
 
 
 @primitive(save=("y",), static=("dim",))

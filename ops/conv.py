@@ -164,10 +164,10 @@ def _scatter(g, w, geom, in_hw):
     (N, C, *in_hw): col2im of w^T g."""
     w, geom = _cut(w, geom, in_hw, np.shape(g)[2:])
     w, g = _operands(w, g)
-    flipped = w.swapaxes(0, 1)[:, :, ::-1, ::-1]            # (C, C_out, 3, 3), taps reversed
-    if winograd.applies(g.shape, flipped.shape, geom, g.dtype):
+    if winograd.applies(g.shape, (w.shape[1], w.shape[0]) + w.shape[2:], geom, g.dtype):
         # at stride 1 and padding 1, the adjoint of a 3x3 correlation is the correlation
         # (padding 3 - 1 - 1 = 1) with the flipped weight, its channel axes swapped
+        flipped = w.swapaxes(0, 1)[:, :, ::-1, ::-1]        # (C, C_out, 3, 3), taps reversed
         return winograd.correlate(np.ascontiguousarray(g), flipped)
     (n, co, ho, wo), (_, cg, kh, kw), groups = g.shape, w.shape, geom.groups
     k = cg * kh * kw

@@ -11,7 +11,7 @@ import numpy as np
 
 from autograd.extend import primitive, unbroadcast, plain, is_tensor, wrap, like
 from ._nn_kernels import relu_flat, relu_grad_flat
-from ._util import quiet
+from ._util import kernel_ready, quiet
 
 
 @primitive(save=())
@@ -151,27 +151,18 @@ def sigmoid(x):                                         # d s = s (1 - s)
     return np.reciprocal(y, out=y), (lambda g, y, x: g * y * (1 - y),)
 
 
-def _flat(a):
-    """a as a flat view when a kernel on flat float arrays takes it (a C-contiguous float32 or
-    float64 ndarray), else None."""
-    if type(a) is np.ndarray and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous:
-        return a.reshape(-1)
-    return None
-
-
 @primitive(save=("y",))
 def relu(x):                                            # relu'(0) = 0; relu'(NaN) = 1
-    flat = _flat(x)
-    y = np.maximum(x, 0) if flat is None else relu_flat(flat, np.empty_like(flat)).reshape(x.shape)
-    return y, (_relu_vjp,)
+    if not kernel_ready(x):
+        return np.maximum(x, 0), (_relu_vjp,)
+    return relu_flat(x.reshape(-1), np.empty(x.size, x.dtype)).reshape(x.shape), (_relu_vjp,)
 
 
 def _relu_vjp(g, y, x):
     """g where y > 0 or y is NaN: a kernel on arrays, ops on Tensors (a recorded backward)."""
-    fg, fy = _flat(g), _flat(y)
-    if fg is None or fy is None or g.dtype != y.dtype:
+    if not kernel_ready(g, y):
         return g * ~(y <= 0)
-    return relu_grad_flat(fg, fy, np.empty_like(fg)).reshape(g.shape)
+    return relu_grad_flat(g.reshape(-1), y.reshape(-1), np.empty(g.size, g.dtype)).reshape(g.shape)
 
 
 @primitive(save=("x",), static=("negative_slope",))

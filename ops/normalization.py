@@ -52,33 +52,38 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
     x3 = x.reshape(view3)                                           # (outer) -> (A, B, L)
     n_b = x3.shape[1]
 
-    def per(p, n, fill, use):
-        return np.reshape(p, -1).astype(x.dtype) if use and p is not None else \
-            np.full(n, fill, x.dtype)
-    scale, shift = (per(p, n_b, fill, weight_on_b) for p, fill in ((weight, 1), (bias, 0)))
+    def per(p, n, fill):                # weight or bias as n values of x's dtype
+        return np.full(n, fill, x.dtype) if p is None else np.reshape(p, -1).astype(x.dtype)
     if weight_on_l:
         n_l = x3.shape[2]
-        w_l, b_l = (per(p, n_l, fill, True) for p, fill in ((weight, 1), (bias, 0)))
+        w_l = per(weight, n_l, 1)
         y3 = np.empty_like(x3)
-        mu, var = normalize_rows(x3[0], eps, w_l, b_l, y3[0])
-    elif stats is None:
-        y3, mu, var = normalize(x3, eps, scale, shift)
-    else:
-        mu, var = (np.asarray(s, np.float64).reshape(-1) for s in stats)
-        k = (scale / np.sqrt(var + eps)).astype(x.dtype)
-        y3 = (x3 - mu.astype(x.dtype)[:, None]) * k[:, None] + shift[:, None]
+        mu, var = normalize_rows(x3[0], eps, w_l, per(bias, n_l, 0), y3[0])
+    else:                               # scale and shift per b: batch_norm's, else 1 and 0
+        scale = per(weight if weight_on_b else None, n_b, 1)
+        shift = per(bias if weight_on_b else None, n_b, 0)
+        if stats is None:
+            y3, mu, var = normalize(x3, eps, scale, shift)
+        else:
+            mu, var = (np.asarray(s, np.float64).reshape(-1) for s in stats)
+            k = (scale / np.sqrt(var + eps)).astype(x.dtype)
+            y3 = (x3 - mu.astype(x.dtype)[:, None]) * k[:, None] + shift[:, None]
     inv = 1 / np.sqrt(var + eps)                                    # (B,) float64
-    mu_x, inv_x = mu.astype(x.dtype)[:, None], inv.astype(x.dtype)[:, None]
     y = y3.reshape(ashape)                                          # (A, B, L) -> (ashape)
     applied = weight_on_b or weight_on_l
     if not applied and weight is not None:                          # y3 is ours: in place
         y *= np.reshape(weight, pshape)
     if not applied and bias is not None:
         y += np.reshape(bias, pshape)
+    dtype = x.dtype
+
+    def per_b():                        # (mean, inv) as (B, 1) in x's dtype: only VJPs need them
+        return mu.astype(dtype)[:, None], inv.astype(dtype)[:, None]
 
     def parts(x):                       # (xhat, inv) of the Tensor x, as recorded ops
         x3 = sh.reshape(x, view3)                                   # (outer) -> (A, B, L)
         if stats is not None:
+            mu_x, inv_x = per_b()
             return (x3 - mu_x) * inv_x, inv_x
         x3 = x3 - reduce.mean(x3, (0, 2), True)
         iv = 1 / ew.sqrt(reduce.mean(x3 * x3, (0, 2), True) + eps)
@@ -108,9 +113,9 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         return once(g, compute)
 
     def gx(g, y, x, w, b):
-        if not recording() and weight_on_l:
-            return rows(g, x)[0]
         if not recording():                                       # NumPy: kernels
+            if weight_on_l:
+                return rows(g, x)[0]
             k = inv if w is None or not weight_on_b else inv * np.reshape(w, -1)
             d = g if w is None or weight_on_b else g.reshape(ashape) * np.reshape(w, pshape)
             d3 = np.reshape(d, view3)                               # (outer) -> (A, B, L)
@@ -136,6 +141,7 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
             return (sums(g, x)[1] * inv).astype(w.dtype).reshape(w.shape)
         if weight_on_l:
             return rows(g, x)[1].astype(w.dtype).reshape(w.shape)
+        mu_x, inv_x = per_b()
         xhat = ((x.reshape(view3) - mu_x) * inv_x).reshape(ashape)
         return _param_sum(pshape, g.reshape(ashape), xhat).reshape(w.shape)
 

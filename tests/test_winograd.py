@@ -42,7 +42,7 @@ def test_kernels_match_the_transforms(n, c, h, w, co):
     y = tiles.reshape(co, n, 2 * th, 2 * tw)[:, :, :h, :w].transpose(1, 0, 2, 3)
     np.testing.assert_allclose(W._output_tiles(m, th, tw, np.empty((n, co, h, w))), y,
                                atol=1e-12)
-    g = rng.standard_normal((n, co, h, w))                                 # <out(m), g> = <m, out*(g)>
+    g = rng.standard_normal((n, co, h, w))                   # <out(m), g> = <m, out*(g)>
     adjoint = W._output_tiles_adjoint(g, th, tw, np.empty_like(m))
     assert np.isclose(np.vdot(y, g), np.vdot(m, adjoint), rtol=1e-12)
     wt = rng.standard_normal((co, c, 3, 3))
