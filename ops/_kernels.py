@@ -201,74 +201,79 @@ def max_pool(x, hs, hn, dh, ws, wn, dw, y, index):
 @njit(cache=True)
 def max_pool_2x2(x, y, index):
     """max_pool with 2x2 windows at stride 2 (window (oh, ow) covers rows 2oh, 2oh + 1 and
-    columns 2ow, 2ow + 1 of x (P, H, W), all inside): the same y and index. Two passes per
-    plane, the pairs of each row first, then the pairs of rows: in max_pool's order within a
-    window, the first maximum still wins and the last NaN. Loops over a row of outputs are too
-    short for LLVM to vectorize (it keeps them scalar, and turns the selects of loaded values
-    into branches that random data mispredicts: 7.8 ms on W5's 2048 planes of 32x32 against
-    1.6 on zeros); with W even, the first pass is one loop over the plane (x[h, 2ow] is the
-    plane's element 2 (h Wo + ow)), which it vectorizes: 7.8 -> 4.4 ms, LeNet's first pool
-    1.14 -> 0.56 ms."""
-    w_ = x.shape[2]
+    columns 2ow, 2ow + 1 of x (P, H, W), all inside): the same y and index, in two passes per
+    plane over pairs of values (_pairs_in_rows_first or, from 8 windows a row,
+    _pairs_of_rows_first). A window's four values compared one after another in loops over a
+    row of outputs ran scalar, too short for LLVM to vectorize, and their selects of loaded
+    values became branches that random data mispredicts (7.8 ms on W5's 2048 planes of 32x32
+    against 1.6 on zeros); the passes take 1.7 ms whatever the data."""
     ho, wo = y.shape[1], y.shape[2]
-    rows = 2 * ho                                     # an odd last row is in no window
-    pair = np.empty(rows * wo, x.dtype)               # the larger of each row's pairs ...
-    at = np.empty(rows * wo, np.int64)                # ... and its position in the plane
+    best = np.empty(2 * ho * wo, x.dtype)             # the larger of each pair ...
+    at = np.empty(2 * ho * wo, np.int64)              # ... and its position in the plane
     for p in range(x.shape[0]):
-        if w_ == 2 * wo:
-            flat = x[p].reshape(-1)
-            for q in range(rows * wo):
-                a, b = flat[2 * q], flat[2 * q + 1]
-                later = (b > a) | (b != b)
-                pair[q] = b if later else a
-                at[q] = 2 * q + 1 if later else 2 * q
-        else:                                         # an odd last column is in no window
-            for h in range(rows):
-                r = x[p, h]
-                for ow in range(wo):
-                    a, b = r[2 * ow], r[2 * ow + 1]
-                    later = (b > a) | (b != b)
-                    pair[h * wo + ow] = b if later else a
-                    at[h * wo + ow] = h * w_ + 2 * ow + (1 if later else 0)
-        for oh in range(ho):
-            top, bottom, yb, ib = 2 * oh * wo, (2 * oh + 1) * wo, y[p, oh], index[p, oh]
-            for ow in range(wo):
-                a, b = pair[top + ow], pair[bottom + ow]
-                later = (b > a) | (b != b)
-                yb[ow] = b if later else a
-                ib[ow] = at[bottom + ow] if later else at[top + ow]
+        if wo >= 8:
+            _pairs_of_rows_first(x[p], y[p], index[p], best, at)
+        else:
+            _pairs_in_rows_first(x[p], y[p], index[p], best, at)
     return y
 
 
 @njit(cache=True)
-def max_pool_2x2_by_columns(x, y, index):
-    """max_pool_2x2 for planes of 16 or more columns in windows: the pairs of rows first
-    (a loop over 2 Wo columns per pair), then the pairs of columns, one loop over the plane.
-    Combining a window's left and right column pairs, a tie goes to the smaller position and
-    a NaN pair to the larger, which is max_pool's order. Both loops vectorize where the rows
-    are long enough: W5's 2048 planes of 32x32 take 1.66 ms against max_pool_2x2's 4.8,
-    whatever the data, but at 10 columns (LeNet's second pool) it is 2x slower than that."""
-    w_ = x.shape[2]
-    ho, wo = y.shape[1], y.shape[2]
+def _pairs_in_rows_first(x, y, index, pair, at):
+    """One plane of max_pool_2x2: the pairs of each row first, then the pairs of rows, which
+    keeps max_pool's order (the first maximum wins, and the last NaN). With W even the first
+    pass is one loop over the plane (x[h, 2ow] is the plane's element 2 (h Wo + ow)), which
+    LLVM vectorizes: the better order for short rows (LeNet's second pool, 5 windows a row)."""
+    w_ = x.shape[1]
+    ho, wo = y.shape
+    if w_ == 2 * wo:
+        flat = x.reshape(-1)
+        for q in range(2 * ho * wo):                  # an odd last row is in no window
+            a, b = flat[2 * q], flat[2 * q + 1]
+            later = (b > a) | (b != b)
+            pair[q] = b if later else a
+            at[q] = 2 * q + 1 if later else 2 * q
+    else:                                             # an odd last column is in no window
+        for h in range(2 * ho):
+            r = x[h]
+            for ow in range(wo):
+                a, b = r[2 * ow], r[2 * ow + 1]
+                later = (b > a) | (b != b)
+                pair[h * wo + ow] = b if later else a
+                at[h * wo + ow] = h * w_ + 2 * ow + (1 if later else 0)
+    for oh in range(ho):
+        top, bottom, yb, ib = 2 * oh * wo, (2 * oh + 1) * wo, y[oh], index[oh]
+        for ow in range(wo):
+            a, b = pair[top + ow], pair[bottom + ow]
+            later = (b > a) | (b != b)
+            yb[ow] = b if later else a
+            ib[ow] = at[bottom + ow] if later else at[top + ow]
+
+
+@njit(cache=True)
+def _pairs_of_rows_first(x, y, index, best, at):
+    """One plane of max_pool_2x2: the pairs of rows first (a loop over 2 Wo columns per pair),
+    then the pairs of columns, one loop over the plane. Combining a window's left and right
+    column pairs, a tie goes to the smaller position and a NaN pair to the larger: max_pool's
+    order. Both loops vectorize where the rows are long: W5's planes take 1.66 ms against
+    4.8 the other way, but at 10 columns (LeNet's second pool) twice as long."""
+    w_ = x.shape[1]
+    ho, wo = y.shape
     cols = 2 * wo                                     # an odd last column is in no window
-    best = np.empty(ho * cols, x.dtype)               # the larger of each column's pair ...
-    at = np.empty(ho * cols, np.int64)                # ... and its position in the plane
-    for p in range(x.shape[0]):
-        for oh in range(ho):
-            r0, r1, base, top = x[p, 2 * oh], x[p, 2 * oh + 1], oh * cols, 2 * oh * w_
-            for w in range(cols):
-                a, b = r0[w], r1[w]
-                lower = (b > a) | (b != b)
-                best[base + w] = b if lower else a
-                at[base + w] = top + w_ + w if lower else top + w
-        yb, ib = y[p].reshape(-1), index[p].reshape(-1)
-        for q in range(ho * wo):
-            left, right, il, ir = best[2 * q], best[2 * q + 1], at[2 * q], at[2 * q + 1]
-            take = (right > left) | ((right != right) & ((left == left) | (ir > il))) | \
-                ((right == left) & (ir < il))
-            yb[q] = right if take else left
-            ib[q] = ir if take else il
-    return y
+    for oh in range(ho):
+        r0, r1, base, top = x[2 * oh], x[2 * oh + 1], oh * cols, 2 * oh * w_
+        for w in range(cols):
+            a, b = r0[w], r1[w]
+            lower = (b > a) | (b != b)
+            best[base + w] = b if lower else a
+            at[base + w] = top + w_ + w if lower else top + w
+    yb, ib = y.reshape(-1), index.reshape(-1)
+    for q in range(ho * wo):
+        left, right, il, ir = best[2 * q], best[2 * q + 1], at[2 * q], at[2 * q + 1]
+        take = (right > left) | ((right != right) & ((left == left) | (ir > il))) | \
+            ((right == left) & (ir < il))
+        yb[q] = right if take else left
+        ib[q] = ir if take else il
 
 
 @njit(cache=True)

@@ -17,8 +17,7 @@ from . import elementwise as ew
 from . import index as ix
 from . import linalg, reduce
 from . import shape as sh
-from ._kernels import (gather_planes, max_pool, max_pool_2x2, max_pool_2x2_by_columns,
-                       scatter_planes)
+from ._kernels import gather_planes, max_pool, max_pool_2x2, scatter_planes
 from .conv import int_tuple, window_sums
 
 
@@ -118,8 +117,7 @@ def adaptive_windows(n, n_out):
 def _max(nd, x, windows, return_indices, two_by_two=False):
     """The maximum of x over the windows of its last nd axes, windows[a] = (starts, counts,
     dilation) along axis a (see _kernels.max_pool), and optionally its flat index in the plane.
-    `two_by_two`: the windows are 2x2 at stride 2 and inside the plane (_kernels.max_pool_2x2,
-    or max_pool_2x2_by_columns for 8 or more windows in a row)."""
+    `two_by_two`: the windows are 2x2 at stride 2 and inside the plane (_kernels.max_pool_2x2)."""
     a = plain(x)
     lead, size = a.shape[:a.ndim - nd], a.shape[a.ndim - nd:]
     if nd == 1:                                                       # a 1-D pool has height 1
@@ -129,7 +127,7 @@ def _max(nd, x, windows, return_indices, two_by_two=False):
     y = np.empty((planes.shape[0],) + out, a.dtype)
     index = np.empty(y.shape, np.int64)
     if two_by_two:
-        (max_pool_2x2_by_columns if out[1] >= 8 else max_pool_2x2)(planes, y, index)
+        max_pool_2x2(planes, y, index)
     else:
         max_pool(planes, *windows[0], *windows[1], y, index)
     shape = lead + out[2 - nd:]                                       # (P, Ho, Wo) -> (*lead, *out)
