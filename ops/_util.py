@@ -50,3 +50,16 @@ def kernel_ready(a, *others):
     return (type(a) is np.ndarray and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
             and all(type(o) is np.ndarray and o.dtype == a.dtype and o.shape == a.shape
                     and o.flags.c_contiguous for o in others))
+
+
+def once_per_gradient():
+    """shared(g, compute): compute() the first time the output gradient g is seen, its result
+    again after: for the VJPs of one node that share one pass over g (one VJP per input, all
+    called with the same g)."""
+    memo = {}
+
+    def shared(g, compute):
+        if memo.get("g") is not g:
+            memo["g"], memo["value"] = g, compute()
+        return memo["value"]
+    return shared

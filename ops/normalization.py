@@ -22,6 +22,7 @@ from . import reduce
 from . import shape as sh
 from ._nn_kernels import (centered_sums, normalize, normalize_backward, normalize_rows,
                           normalize_rows_backward)
+from ._util import once_per_gradient
 
 
 def _check_param(p, name, shape, x_shape):
@@ -89,13 +90,7 @@ def _fused(x, weight, bias, view3, ashape, pshape, eps, stats=None, weight_on_b=
         iv = 1 / ew.sqrt(reduce.mean(x3 * x3, (0, 2), True) + eps)
         return x3 * iv, iv
 
-    memo = {}
-
-    def once(g, compute):
-        """compute(), once per output gradient g: what the three VJPs of one g share."""
-        if memo.get("g") is not g:
-            memo["g"], memo["value"] = g, compute()
-        return memo["value"]
+    once = once_per_gradient()
 
     def sums(g, x):
         """centered_sums of g: with weight_on_b, the sums of gx's kernel are those of gw and gb

@@ -26,6 +26,7 @@ from autograd.extend import grad, is_tensor, primitive, recording
 from . import elementwise as ew
 from . import shape as sh
 from ._nn_kernels import lstm_cell_backward, lstm_cell_forward
+from ._util import once_per_gradient
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -157,7 +158,7 @@ def _backward(g, w_hh, with_bias, h0, c0, mode, reverse, out, acts, extra, batch
 @primitive(save=("xw", "w_hh", "b_hh", "h0", "c0", "y"))
 def _recurrence(xw, w_hh, b_hh, h0, c0, *, mode, reverse, batch_sizes):
     y, acts, extra = _forward(xw, w_hh, b_hh, h0, c0, mode, reverse, batch_sizes)
-    memo = {}
+    shared = once_per_gradient()
 
     def grads(g, y, xs):
         """The gradients of all five inputs: one BPTT, or when the backward pass is
@@ -173,9 +174,7 @@ def _recurrence(xw, w_hh, b_hh, h0, c0, *, mode, reverse, batch_sizes):
 
     def vjp(k):
         def gk(g, y, *xs):
-            if memo.get("g") is not g:                  # one pass serves every input
-                memo["g"], memo["grads"] = g, grads(g, y, xs)
-            return memo["grads"][k]
+            return shared(g, lambda: grads(g, y, xs))[k]  # one pass serves every input
         return gk
     return y, tuple(None if x is None else vjp(k)
                     for k, x in enumerate((xw, w_hh, b_hh, h0, c0)))
