@@ -43,13 +43,20 @@ def quiet(fwd):
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")(fwd)
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))    # dtype == dtype is quick
+
+
 def kernel_ready(a, *others):
     """Whether a flat-array kernel takes `a` and `others`: C-contiguous float32 or float64
     ndarrays (not Tensors: a VJP recorded for double backward gets Tensors), of one dtype and
-    shape."""
-    return (type(a) is np.ndarray and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
-            and all(type(o) is np.ndarray and o.dtype == a.dtype and o.shape == a.shape
-                    and o.flags.c_contiguous for o in others))
+    shape. Called in hot VJPs: a loop, not a generator (0.2 against 0.6 us)."""
+    if not (type(a) is np.ndarray and a.dtype in _KERNEL_DTYPES and a.flags.c_contiguous):
+        return False
+    for o in others:
+        if not (type(o) is np.ndarray and o.dtype == a.dtype and o.shape == a.shape
+                and o.flags.c_contiguous):
+            return False
+    return True
 
 
 def once_per_gradient():
