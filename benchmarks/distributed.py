@@ -160,6 +160,7 @@ def _torch(rounds, port):
         ddp.zero_grad()
         F.cross_entropy(ddp(x), y).backward()
     out = _alternated({"ddp": step}, tdist.barrier, slowest, rounds)
+    tdist.barrier()
     tdist.destroy_process_group()
     return out
 
@@ -272,3 +273,10 @@ if __name__ == "__main__":
                                                                          sys.argv[3])
     if int(os.environ.get("PMI_RANK", "0")) == 0:
         print(json.dumps(result), flush=True)
+    if mode == "torch":
+        # PyTorch's gloo threads can outlive destroy_process_group and abort the process while
+        # the interpreter finalizes ("terminate called without an active exception", SIGABRT on
+        # both ranks after rank 0 printed its result: one CI run in about ten). The result is
+        # out and nothing of ours is left to clean up: leave without finalizing.
+        sys.stderr.flush()
+        os._exit(0)
