@@ -85,10 +85,11 @@ def _forward(xw, w_hh, b_hh, h0, c0, mode, reverse, batch_sizes=None):
             h_new += new                                                      # n + z (h - n)
         else:
             np.matmul(h, w_t, out=a)
-            a += xw[t]
+            if mode != "LSTM":                   # the LSTM cell adds xw[t] in its pass
+                a += xw[t]
         if mode == "LSTM":
             c_new = extra[0][t]
-            lstm_cell_forward(a, c, c_new, extra[1][t], hs[t])   # gates, c, tanh(c), h
+            lstm_cell_forward(a, xw[t], c, c_new, extra[1][t], hs[t])   # gates, c, tanh(c), h
         elif mode == "RNN_TANH":
             np.tanh(a, out=a)
         elif mode == "RNN_RELU":

@@ -108,13 +108,14 @@ def test_batch_sizes_run_each_sequence_over_its_own_length(mode, reverse):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_lstm_cell_forward_kernel_matches_numpy(dtype):
     rng = np.random.default_rng(4)
-    a = (rng.standard_normal((3, 4 * 5)) * 3).astype(dtype)
+    a, x = ((rng.standard_normal((3, 4 * 5)) * 2).astype(dtype) for _ in range(2))
     c_prev = rng.standard_normal((3, 5)).astype(dtype)
-    sig = 1 / (1 + np.exp(-a.astype(np.float64)))
-    i, f, o, g = sig[:, :5], sig[:, 5:10], sig[:, 15:], np.tanh(a[:, 10:15].astype(np.float64))
+    pre = a.astype(np.float64) + x
+    sig = 1 / (1 + np.exp(-pre))
+    i, f, o, g = sig[:, :5], sig[:, 5:10], sig[:, 15:], np.tanh(pre[:, 10:15])
     c = f * c_prev + i * g
     c_new, tc, h = (np.empty((3, 5), dtype) for _ in range(3))
-    _nn_kernels.lstm_cell_forward(a, c_prev, c_new, tc, h)
+    _nn_kernels.lstm_cell_forward(a, x, c_prev, c_new, tc, h)
     tol = dict(rtol=20 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
     np.testing.assert_allclose(a, np.concatenate([i, f, g, o], 1), **tol)
     np.testing.assert_allclose(c_new, c, **tol)
