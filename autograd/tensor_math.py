@@ -36,6 +36,7 @@ class MathMethods:
     def erfc(self): return ops.erfc(self)
     def erfinv(self): return ops.erfinv(self)
     def erfcx(self): return ops.erfcx(self)
+    def i0(self): return ops.i0(self)
     def log2(self): return ops.log2(self)
     def log10(self): return ops.log10(self)
     def exp2(self): return ops.exp2(self)

@@ -39,7 +39,8 @@ from .recurrent import recurrence
 from .resample import (interpolate, pixel_shuffle, pixel_unshuffle, channel_shuffle,
                        affine_grid, grid_sample)
 from .special import (rsqrt, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, atan2, lgamma,
-                      digamma, polygamma, mvlgamma, erfc, erfinv, erfcx, ndtr, ndtri, log_ndtr,
+                      digamma, polygamma, mvlgamma, erfc, erfinv, erfcx, i0, i1, i0e, i1e,
+                      ndtr, ndtri, log_ndtr,
                       entr, log2, log10, exp2, logaddexp2,
                       deg2rad, rad2deg, sinc, xlogy, xlog1py, hypot, copysign, fmod, frac,
                       float_power, logit, heaviside, lerp, addcmul, addcdiv, rsub, fmax, fmin,

@@ -1,5 +1,5 @@
 """numba kernels of the special functions (ops/special.py): lgamma, erfc, erfinv, digamma,
-polygamma and erfcx, elementwise over float arrays: arrays in, arrays out. tests/test_ops_special.py
+polygamma, erfcx and the modified Bessel functions I_0 and I_1 (plain and scaled), elementwise over float arrays: arrays in, arrays out. tests/test_ops_special.py
 checks each against PyTorch (and against math where the standard library has it); with
 NUMBA_DISABLE_JIT=1 they run as (slow) Python."""
 import math
@@ -107,6 +107,44 @@ def _erfcx(z):
 
 
 @njit_cached()
+def _bessel_i(n, x, scaled):
+    """I_n(x) for n = 0 or 1, times exp(-|x|) when `scaled`. Below |x| = 20 the power series
+    sum_k (x/2)^(2k+n) / (k! (k+n)!), whose terms are all positive (no cancellation); above, the
+    asymptotic series e^|x| / sqrt(2 pi |x|) sum_k (-1)^k a_k / |x|^k with
+    a_k = a_(k-1) (4n^2 - (2k-1)^2) / (8k), whose terms fall below float64's precision long
+    before they would grow again (k ~ 2|x|). I_0 is even and I_1 odd."""
+    if x != x:
+        return x
+    a = abs(x)
+    if a < 20.0:
+        half = 0.5 * a
+        term = 1.0 if n == 0 else half
+        total = term
+        k = 0
+        while term > 1e-17 * total:
+            k += 1
+            term *= half * half / (k * (k + n))
+            total += term
+        v = total * math.exp(-a) if scaled else total
+    elif a == math.inf:
+        v = 0.0 if scaled else math.inf
+    else:
+        mu = 4.0 * n * n
+        term = 1.0
+        total = 1.0
+        k = 0
+        while abs(term) > 1e-17 * total:
+            k += 1
+            term *= -(mu - (2 * k - 1) ** 2) / (8.0 * k * a)
+            total += term
+        v = total / math.sqrt(2.0 * math.pi * a)
+        if not scaled:                  # e^a in two halves: I_n overflows a little after e^a
+            e = math.exp(0.5 * a)
+            v = v * e * e
+    return -v if n == 1 and x < 0.0 else v
+
+
+@njit_cached()
 def _map(fn_id, n, x, out):
     for i in range(x.shape[0]):
         v = x[i]
@@ -120,6 +158,10 @@ def _map(fn_id, n, x, out):
             out[i] = _digamma(v)
         elif fn_id == 5:
             out[i] = _erfcx(v)
+        elif fn_id == 6:                # n = 0 or 1 here; bit 1 of fn_id - 6 asks for scaled
+            out[i] = _bessel_i(n, v, False)
+        elif fn_id == 7:
+            out[i] = _bessel_i(n, v, True)
         else:
             out[i] = _polygamma(n, v)
     return out
@@ -139,3 +181,4 @@ def erfinv(x): return _apply(2, x)
 def digamma(x): return _apply(3, x)
 def polygamma(n, x): return _apply(4, x, n)
 def erfcx(x): return _apply(5, x)
+def bessel_i(n, x, scaled): return _apply(7 if scaled else 6, x, n)

@@ -1,5 +1,6 @@
 """Elementwise math beyond the basics: inverse and hyperbolic trigonometry, atan2, the gamma
-family (lgamma, digamma, polygamma), erfc, erfinv, and the compositions PyTorch users reach for
+family (lgamma, digamma, polygamma), erfc, erfinv, the modified Bessel functions i0, i1 and
+their scaled forms i0e, i1e, and the compositions PyTorch users reach for
 (log2, exp2, sinc, xlogy, hypot, copysign, fmod, frac, logit, lerp, addcmul, ...).
 
 Primitives carry their VJPs; the rest are compositions of ops, so their gradients (and
@@ -142,6 +143,41 @@ def erfcx(x):                                           # d erfcx = 2 x erfcx - 
     return k.erfcx(x), (lambda g, y, x: g * (2 * x * y - 2 / math.sqrt(math.pi)),)
 
 
+@primitive(save=("x",))
+@quiet
+def i0(x):                                              # d I0 = I1
+    """The modified Bessel function of the first kind of order 0."""
+    return k.bessel_i(0, x, False), (lambda g, y, x: g * i1(x),)
+
+
+@primitive(save=("x", "y"))
+@quiet
+def i1(x):                                              # d I1 = I0 - I1 / x, 1/2 at 0
+    """The modified Bessel function of the first kind of order 1."""
+    return k.bessel_i(1, x, False), (lambda g, y, x: g * _at_zero(x, i0(x), y),)
+
+
+@primitive(save=("x", "y"))
+@quiet
+def i0e(x):                                             # d e^-|x| I0 = I1e - sgn(x) I0e
+    """exp(-|x|) i0(x), finite for every finite x."""
+    return k.bessel_i(0, x, True), (lambda g, y, x: g * (i1e(x) - ew.sign(x) * y),)
+
+
+@primitive(save=("x", "y"))
+@quiet
+def i1e(x):                                             # d I1e = I0e - I1e (sgn(x) + 1/x)
+    """exp(-|x|) i1(x), finite for every finite x."""
+    return k.bessel_i(1, x, True), (
+        lambda g, y, x: g * _at_zero(x, i0e(x) - ew.sign(x) * y, y),)
+
+
+def _at_zero(x, a, y):
+    """a - y / x, and its limit 1/2 where x = 0 (y = I1 or I1e, both x/2 + O(x^2) there)."""
+    zero = plain(x) == 0
+    return ew.where(zero, 0.5, a - y / ew.where(zero, 1.0, x))
+
+
 def ndtr(x):
     """The standard normal CDF."""
     return 0.5 * erfc(-x / math.sqrt(2))
@@ -161,12 +197,15 @@ def log_ndtr(x):
     return ew.where(low, tail, ew.log1p(-ndtr(-ew.where(low, 0.0, x))))
 
 
-def entr(x):
-    """-x log(x) for x > 0, 0 at 0, -inf below (NaN stays NaN)."""
-    a = np.asarray(plain(x))
-    positive = a > 0
-    body = -x * ew.log(ew.where(positive, x, 1.0))
-    return ew.where(positive, body, ew.where(a == 0, 0.0, ew.where(np.isnan(a), x, -np.inf)))
+@primitive(save=("x",))
+@quiet
+def entr(x):                                            # d (-x log x) = -(1 + log x)
+    """-x log(x) for x > 0, 0 at 0, -inf below, NaN at NaN. The gradient is PyTorch's
+    -(1 + log x) everywhere: inf at 0, NaN below 0 and at NaN."""
+    x = _unary(np.asarray)(x)
+    y = np.where(x > 0, -x * np.log(np.where(x > 0, x, 1)), np.where(x == 0, 0, -np.inf))
+    return np.where(np.isnan(x), x, y).astype(x.dtype), (
+        lambda g, y, x: g * -(1 + ew.log(x)),)
 
 
 def log2(x):

@@ -7,6 +7,7 @@ import pytest
 import autograd as ag
 import ops
 import nn.functional as F
+from ops import _special_kernels
 
 
 def value_and_grad(f, values, dtype=np.float64):
@@ -191,3 +192,19 @@ def test_integer_inputs():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(y.data, np.tanh([1.0, 2.0]))
+
+
+def test_bessel_i_overflow_and_infinities():
+    """docs/numerics.md: I_n(+-inf) = +-inf where PyTorch gives NaN, and I_n stays finite up
+    to where it overflows (|x| ~ 713.98), not only to where e^|x| does (709.78)."""
+    big = _special_kernels.bessel_i(0, np.array([712.0, -712.0]), False)
+    assert np.all(np.isfinite(big)) and big[0] == big[1]
+    np.testing.assert_allclose(np.log(big[0]), 712 - 0.5 * np.log(2 * np.pi * 712), rtol=1e-6)
+    assert np.isinf(_special_kernels.bessel_i(0, np.array([714.0]), False)).all()
+    x = np.array([np.inf, -np.inf, np.nan])
+    assert np.array_equal(_special_kernels.bessel_i(0, x, False), [np.inf, np.inf, np.nan], equal_nan=True)
+    assert np.array_equal(_special_kernels.bessel_i(1, x, False), [np.inf, -np.inf, np.nan],
+                          equal_nan=True)
+    assert np.array_equal(_special_kernels.bessel_i(0, x, True), [0, 0, np.nan], equal_nan=True)
+    scaled = _special_kernels.bessel_i(1, x, True)
+    assert np.array_equal(scaled, [0, 0, np.nan], equal_nan=True) and np.signbit(scaled[1])

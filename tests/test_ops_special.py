@@ -40,6 +40,11 @@ GRAD_ROWS = [
     Row("erfc", lambda x: x.erfc(), S),
     Row("erfcx", lambda x: x.erfcx(), S),
     Row("erfinv", lambda x: x.erfinv(), S, domain=_unit),
+    Row("entr", lambda x: ops.entr(x), S, domain=positive),
+    Row("i0", lambda x: x.i0() * 0.5, S),
+    Row("i1", lambda x: ops.i1(x * 3), S),
+    Row("i0e", lambda x: ops.i0e(x * 3), S),
+    Row("i1e", lambda x: ops.i1e(x * 3), S),
     Row("xlogy", lambda a, b: ops.xlogy(a, b), [(3, 4), (4,)], domain=positive),
     Row("xlog1py", lambda a, b: ops.xlog1py(a, b), [(3, 4), (4,)], domain=positive),
     Row("fmod", lambda a, b: ops.fmod(a, b), [(3, 4), (4,)],
@@ -95,3 +100,45 @@ def test_xlogy_at_zero_follows_pytorch():
 def test_polygamma_refuses_a_negative_order():
     with pytest.raises(ValueError, match="polygamma: n must be a non-negative int"):
         ops.polygamma(-1, ag.tensor([1.0]))
+
+
+def _bessel_by_quadrature(n, x):
+    """exp(-|x|) I_n(x) = (1/pi) int_0^pi exp(|x| (cos t - 1)) cos(n t) dt (times sign(x) for
+    n = 1): the trapezoid rule, spectrally accurate for this smooth periodic integrand."""
+    t = np.linspace(0, np.pi, 4001)
+    f = np.exp(np.abs(x)[:, None] * (np.cos(t) - 1)) * np.cos(n * t)
+    value = (f[:, 1:-1].sum(1) + (f[:, 0] + f[:, -1]) / 2) / (len(t) - 1)
+    return value * (np.sign(x) if n == 1 else 1)
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_bessel_i_against_its_integral_and_numpy(n):
+    # both sides of the switch from the power series to the asymptotic series at |x| = 20
+    x = np.concatenate([np.linspace(-60, 60, 241), [0.0, 1e-8, 19.999, 20.0, 20.001]])
+    # atol: the quadrature's sum of cos(t) terms cancels to x / 2 near 0, within 1e-17
+    np.testing.assert_allclose(kernels.bessel_i(n, x, True), _bessel_by_quadrature(n, x),
+                               rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(kernels.bessel_i(n, x, False),
+                               _bessel_by_quadrature(n, x) * np.exp(np.abs(x)), rtol=1e-13,
+                               atol=1e-16)
+    if n == 0:
+        np.testing.assert_allclose(kernels.bessel_i(0, x, False), np.i0(x), rtol=1e-14)
+
+
+def test_bessel_i_matches_pytorch_with_gradients_at_zero():
+    torch = pytest.importorskip("torch")
+    x = np.array([-30.0, -20.0, -2.5, -0.0, 0.0, 1e-3, 0.5, 7.0, 19.5, 20.5, 100.0, 700.0])
+    torch_parity(lambda t: (ops.i0(t), ops.i1(t), ops.i0e(t), ops.i1e(t)),
+                 lambda t: (torch.special.i0(t), torch.special.i1(t), torch.special.i0e(t),
+                            torch.special.i1e(t)), x)
+    float32 = np.array([-5.0, 0.25, 3.0], np.float32)
+    for name in ("i0", "i1", "i0e", "i1e"):
+        ours = getattr(ops, name)(ag.tensor(float32))
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(ours.data, getattr(torch.special, name)(
+            torch.tensor(float32)).numpy(), rtol=2e-7)
+    zero = ag.tensor([0.0], requires_grad=True)           # the limits at 0: 0, 1/2, 0, 1/2
+    slopes = [ag.grad(getattr(ops, name)(zero).sum(), zero)[0].item()
+              for name in ("i0", "i1", "i0e", "i1e")]
+    assert slopes == [0.0, 0.5, 0.0, 0.5]
+
