@@ -51,12 +51,14 @@ def install():
 
 
 LAZY = {"onnx": ("autograd.onnx", None), "viz": ("autograd.viz", None),   # not for training
-        "save": ("nn.serialization", "save"), "load": ("nn.serialization", "load")}
+        "save": ("nn.serialization", "save"), "load": ("nn.serialization", "load"),
+        "special": ("autograd.special", None)}  # names ops' functions: imported after ops
 
 
 def attribute(name):
     """autograd's module __getattr__: `autograd.nn`, `autograd.optim`, `autograd.onnx`,
-    `autograd.viz`, and `save`/`load` (nn's, which sit above autograd) on first use."""
+    `autograd.viz`, `autograd.special`, and `save`/`load` (nn's, which sit above autograd) on
+    first use."""
     if f"autograd.{name}" in PREFIXES:
         return importlib.import_module(f"autograd.{name}")
     if name in LAZY:

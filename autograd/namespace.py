@@ -3,8 +3,8 @@
 Every public op of `ops` is one (its signature is PyTorch's), and so is every Tensor method
 that PyTorch also has as a function, `torch.NAME(input, *args)` being `input.NAME(*args)`;
 where both exist the method is taken (it carries the method-only keywords, e.g. `alpha=`), but
-for `where`, whose function form puts the condition first. The dtypes are NumPy's, under
-PyTorch's names.
+for `where` and `polygamma`, whose function forms put the condition and the order first. The
+dtypes are NumPy's, under PyTorch's names.
 """
 import numpy as np
 
@@ -26,7 +26,8 @@ NOT_FUNCTIONS = {"MaxResult", "astype", "getitem", "recurrence", "index_put_add"
                  # torchvision.ops' and the course's detection ops: ops.nms, not torch.nms
                  "box_area", "box_iou", "box_convert", "nms", "batched_nms", "roi_pool",
                  "roi_align", "multibox_prior", "multibox_target", "multibox_detection"}
-FUNCTION_FORM = {"where"}           # the ops form, not the method's argument order
+FUNCTION_FORM = {"where", "polygamma"}    # the ops form, not the method's argument order:
+                                          # where(condition, ...), polygamma(n, input)
 
 DTYPES = {"float32": np.float32, "float": np.float32, "float64": np.float64,
           "double": np.float64, "float16": np.float16, "half": np.float16,

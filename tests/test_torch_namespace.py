@@ -33,6 +33,11 @@ def test_namespace_functions_match_torch(name, args, kwargs):
     np.testing.assert_allclose(np.asarray(ours.data), theirs.numpy(), rtol=1e-12)
 
 
+def test_polygamma_takes_the_order_first_as_pytorch():
+    t = ag.tensor(np.abs(X) + 0.5)
+    assert np.array_equal(ag.polygamma(2, t).data, t.polygamma(2).data)
+
+
 def test_namespace_function_refuses_an_array_as_input():
     with pytest.raises(TypeError, match=r"tril\(\): argument 'input' \(position 1\) must be "
                        r"Tensor, not ndarray"):
@@ -119,3 +124,52 @@ def test_legacy_layers():
     assert "Received a 2-D input to dropout2d" in str(caught[0].message)
     kept = (y.data != 0).mean(0)
     assert 0 < kept.min() and kept.max() < 1          # single elements, not whole columns
+
+
+SPECIAL = {                    # torch.special's functions here, each on an input in its domain
+    "expit": (), "gammaln": (), "psi": (), "digamma": (), "entr": (), "erf": (), "erfc": (),
+    "erfcx": (), "exp2": (), "expm1": (), "i0": (), "i0e": (), "i1": (), "i1e": (),
+    "log1p": (), "log_ndtr": (), "ndtr": (), "sinc": (), "modified_bessel_i0": (),
+    "modified_bessel_i1": (), "spherical_bessel_j0": (), "logit": (0.1,),
+    "multigammaln": (2,), "softmax": (1,), "log_softmax": (1,), "logsumexp": (1,),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_namespace_matches_torch_special(name):
+    """Values, and gradients where PyTorch has them (not for modified_bessel_i0/i1 and
+    spherical_bessel_j0); rtol 1e-8: PyTorch's trigamma (digamma's gradient) is good to 5e-10."""
+    torch = pytest.importorskip("torch")
+    x = np.abs(X) + 0.6 if name in ("gammaln", "psi", "digamma", "multigammaln") else X
+    x = 1 / (1 + np.exp(-X)) if name == "logit" else x
+    t, u = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours, theirs = (getattr(ag.special, name)(t, *SPECIAL[name]),
+                    getattr(torch.special, name)(u, *SPECIAL[name]))
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, equal_nan=True)
+    if theirs.requires_grad:
+        w = np.random.default_rng(1).standard_normal(ours.shape)
+        (ours * ag.tensor(w)).sum().backward()
+        (theirs * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(t.grad.data, u.grad.numpy(), rtol=1e-8, equal_nan=True)
+
+
+def test_special_namespace_keyword_forms_and_the_rest():
+    torch = pytest.importorskip("torch")
+    t, u = ag.tensor(X), torch.tensor(X)
+    for ours, theirs in [
+            (ag.special.round(t * 3.21, decimals=1), torch.special.round(u * 3.21, decimals=1)),
+            (ag.special.softmax(t, 0, dtype=np.float32), torch.special.softmax(u, 0,
+                                                                            dtype=torch.float32)),
+            (ag.special.polygamma(1, t.abs() + 1), torch.special.polygamma(1, u.abs() + 1)),
+            (ag.special.xlogy(t.abs(), t.abs() + 1), torch.special.xlogy(u.abs(), u.abs() + 1)),
+            (ag.special.xlog1py(t.abs(), t.abs()), torch.special.xlog1py(u.abs(), u.abs())),
+            (ag.special.ndtri(ag.tensor([0.1, 0.5, 0.9])), torch.special.ndtri(
+                torch.tensor([0.1, 0.5, 0.9])))]:
+        assert ours.dtype == theirs.numpy().dtype
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    assert ag.special.spherical_bessel_j0(ag.tensor([0.0])).item() == 1.0
+    with pytest.raises(AttributeError, match="special.bessel_j0 is not supported by tapegrad"):
+        ag.special.bessel_j0(t)
+    listed = {n for n in dir(torch.special) if not n.startswith("_") and callable(
+        getattr(torch.special, n)) and n not in ("Tensor", "common_args", "multi_dim_common")}
+    assert listed - set(dir(ag.special)) == ag.special.NOT_PROVIDED   # the rest are all here
