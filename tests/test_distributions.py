@@ -42,6 +42,27 @@ CASES = {
                           np.array([[0, 3], [2, 1], [1, 1]]), ("entropy",)),
     "Categorical-logits": (lambda M, l: M.Categorical(logits=l), [RNG.standard_normal((3, 5))],
                            np.array([4, 0, 2]), ("entropy",)),
+    "Exponential": (lambda M, r: M.Exponential(r), [RNG.random((2, 3)) + 0.5],
+                    RNG.random((4, 2, 3)) * 3, MOMENTS + ("cdf", "icdf", "mode")),
+    "Laplace": (lambda M, a, b: M.Laplace(a, b), [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5],
+                RNG.standard_normal((4, 2, 3)), MOMENTS + ("cdf", "icdf", "mode")),
+    "Cauchy": (lambda M, a, b: M.Cauchy(a, b), [RNG.standard_normal(3), RNG.random((2, 3)) + 0.5],
+               RNG.standard_normal((2, 3)) * 3, ("entropy", "cdf", "icdf", "mode")),
+    "Gumbel": (lambda M, a, b: M.Gumbel(a, b), [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5],
+               RNG.standard_normal((4, 2, 3)), MOMENTS + ("cdf", "icdf", "mode")),
+    "LogNormal": (lambda M, a, b: M.LogNormal(a, b), [RNG.standard_normal(3) * 0.5,
+                                                      RNG.random((2, 3)) + 0.3],
+                  RNG.random((4, 2, 3)) * 3 + 0.05, MOMENTS + ("cdf", "icdf", "mode")),
+    "Normal-icdf": (lambda M, a, b: M.Normal(a, b), [RNG.standard_normal(3), RNG.random(3) + 0.5],
+                    RNG.standard_normal(3), ("icdf",)),
+    "Poisson": (lambda M, r: M.Poisson(r), [RNG.random((2, 3)) * 4 + 0.1],
+                RNG.integers(0, 6, (4, 2, 3)).astype(float), ("mean", "variance", "mode")),
+    "Independent-Normal": (lambda M, a, b: M.Independent(M.Normal(a, b), 1),
+                           [RNG.standard_normal((2, 3)), RNG.random((2, 3)) + 0.5],
+                           RNG.standard_normal((4, 2, 3)), MOMENTS),
+    "Independent-Laplace-2": (lambda M, a, b: M.Independent(M.Laplace(a, b), 2),
+                              [RNG.standard_normal((2, 3)), RNG.random((2, 3)) + 0.5],
+                              RNG.standard_normal((2, 3)), ("mean", "variance", "entropy")),
     "MVN-scale_tril": (lambda M, m, L: M.MultivariateNormal(m, scale_tril=L),
                        [RNG.standard_normal(3), _tril(3, (2,))], RNG.standard_normal((4, 2, 3)),
                        MOMENTS + ("covariance_matrix", "scale_tril")),
@@ -59,6 +80,7 @@ def _outputs(lib, module, name, params):
     dist = make(module, *params)
     return [dist.log_prob(lib.tensor(value))] + [
         dist.cdf(lib.tensor(value)) if n == "cdf" else
+        dist.icdf(dist.cdf(lib.tensor(value))) if n == "icdf" else
         dist.entropy() if n == "entropy" else getattr(dist, n) for n in names], dist
 
 
@@ -123,10 +145,24 @@ KL_CASES = {   # pair -> (make(distributions module, *params) -> (p, q), paramet
     "Uniform": (lambda M, a, b, c, d: (M.Uniform(a, b), M.Uniform(c, d)),
                 [np.array([0.0, -1.0, 0.5]), np.array([1.0, 2.0, 0.9]),
                  np.array([-0.5, -1.0, 0.6]), np.array([1.5, 3.0, 2.0])]),  # the last: +inf
+    "Exponential": (lambda M, a, b: (M.Exponential(a), M.Exponential(b)),
+                    [RNG.random(3) + 0.2, RNG.random((2, 3)) + 0.2]),
+    "Poisson": (lambda M, a, b: (M.Poisson(a), M.Poisson(b)),
+                [RNG.random(3) * 3 + 0.1, RNG.random((2, 3)) * 3 + 0.1]),
+    "Independent": (lambda M, a, b, c, d: (M.Independent(M.Normal(a, b), 1),
+                                           M.Independent(M.Normal(c, d), 1)),
+                    [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5, RNG.standard_normal(3),
+                     RNG.random((2, 3)) + 0.5]),
     "MVN": (lambda M, m, L, n, S: (M.MultivariateNormal(m, scale_tril=L),
                                    M.MultivariateNormal(n, covariance_matrix=S)),
             [RNG.standard_normal(3), _tril(3, (2,)), RNG.standard_normal((2, 3)), _spd(3)]),
 }
+
+KL_CASES.update({  # the location-scale families: p and q of one family, (loc, scale) each
+    name: (lambda M, a, b, c, d, name=name: (getattr(M, name)(a, b), getattr(M, name)(c, d)),
+           [RNG.standard_normal(3), RNG.random(3) + 0.5, RNG.standard_normal((2, 3)),
+            RNG.random(3) + 0.5])
+    for name in ("Laplace", "Cauchy", "Gumbel", "LogNormal")})
 
 
 @pytest.mark.parametrize("pair", KL_CASES)
@@ -213,7 +249,12 @@ def test_shapes_match_pytorch():
                  lambda M, t: M.Bernoulli(0.3), lambda M, t: M.Categorical(t(_probs(2, 3, 4))),
                  lambda M, t: M.Uniform(t(np.zeros((2, 1))), t(np.ones(3))),
                  lambda M, t: M.MultivariateNormal(t(np.zeros((4, 1, 3))),
-                                                   scale_tril=t(_tril(3, (5,))))):
+                                                   scale_tril=t(_tril(3, (5,)))),
+                 lambda M, t: M.Exponential(t(np.ones((2, 3)))), lambda M, t: M.Laplace(0.0, 2.0),
+                 lambda M, t: M.Cauchy(t(np.zeros(3)), 1.0), lambda M, t: M.Poisson(t(np.ones(2))),
+                 lambda M, t: M.Gumbel(t(np.zeros((2, 1))), t(np.ones(3))),
+                 lambda M, t: M.LogNormal(0.0, t(np.ones(4))),
+                 lambda M, t: M.Independent(M.Normal(t(np.zeros((4, 2, 3))), 1.0), 2)):
         d, td = make(D, ag.tensor), make(torch.distributions, torch.tensor)
         assert (d.batch_shape, d.event_shape) == (tuple(td.batch_shape), tuple(td.event_shape))
         assert d.sample((2,)).shape == tuple(td.sample((2,)).shape)
@@ -281,6 +322,15 @@ def test_validation_errors(module):
         t(np.zeros(3))), "The right-most size of value must match event_shape: ")
     _raises(lambda: M.Normal(0.0, 1.0).log_prob(0.5), "The value argument to log_prob must be a "
             "Tensor")
+    _raises(lambda: M.Exponential(t([1.0, 0.0])), "constraint GreaterThan(lower_bound=0.0)")
+    _raises(lambda: M.Exponential(1.0).log_prob(t(-0.5)), "GreaterThanEq(lower_bound=0.0)")
+    _raises(lambda: M.LogNormal(0.0, 1.0).log_prob(t(0.0)), "GreaterThan(lower_bound=0.0)")
+    _raises(lambda: M.Poisson(t([-1.0])), "GreaterThanEq(lower_bound=0.0)")
+    _raises(lambda: M.Poisson(2.0).log_prob(t(1.5)), "IntegerGreaterThan(lower_bound=0)")
+    _raises(lambda: M.Laplace(0.0, 0.0), "constraint GreaterThan(lower_bound=0.0)")
+    _raises(lambda: M.Independent(M.Normal(t(np.zeros(3)), 1.0), 2),
+            "Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape), actual 2 "
+            "vs 1")
     assert M.Normal(0.0, -1.0, validate_args=False).scale.item() == -1.0
 
 
@@ -298,3 +348,61 @@ def test_second_derivatives_through_log_prob_and_kl():
     args = RNG.standard_normal(3), RNG.standard_normal((3, 3))
     ag.gradcheck(f, *args)
     ag.gradgradcheck(f, *args)
+
+
+@pytest.mark.parametrize("make, second_moment", [
+    # E[x^2] as a function of the parameters, whose gradient rsample's must estimate
+    (lambda a, b: D.Laplace(a, b), lambda a, b: a ** 2 + 2 * b ** 2),
+    (lambda a, b: D.Gumbel(a, b), lambda a, b: (a + 0.5772156649 * b) ** 2
+     + (np.pi * b) ** 2 / 6),
+    (lambda a, b: D.LogNormal(a, b * 0.3), lambda a, b: np.exp(2 * a + 2 * (b * 0.3) ** 2)),
+    (lambda a, b: D.Exponential(b), lambda a, b: 2 / b ** 2),
+    (lambda a, b: D.Independent(D.Normal(a, b), 0), lambda a, b: a ** 2 + b ** 2),
+])
+def test_more_rsample_gradients_estimate_the_gradient_of_the_expectation(make, second_moment):
+    ag.manual_seed(2)
+    a, b = (ag.tensor(v, dtype=np.float64, requires_grad=True) for v in (0.4, 1.3))
+    (make(a, b).rsample((4 * N,)) ** 2).mean().backward()
+    h = 1e-6                                          # the exact gradient, by differences
+    grads = [(second_moment(0.4 + h * (i == 0), 1.3 + h * (i == 1))
+              - second_moment(0.4 - h * (i == 0), 1.3 - h * (i == 1))) / (2 * h) for i in (0, 1)]
+    np.testing.assert_allclose([a.grad.item() if a.grad is not None else 0.0, b.grad.item()],
+                               grads, rtol=0.05, atol=0.02)
+
+
+def test_more_sample_statistics():
+    ag.manual_seed(3)
+    e = D.Exponential(ag.tensor([0.5, 4.0])).sample((N,)).numpy()
+    assert e.min() >= 0 and e.dtype == np.float32
+    np.testing.assert_allclose(e.mean(0), [2.0, 0.25], rtol=0.03)
+    lap = D.Laplace(ag.tensor([1.0]), ag.tensor([2.0])).sample((N,)).numpy()
+    np.testing.assert_allclose([np.median(lap), np.abs(lap - 1).mean()], [1.0, 2.0], rtol=0.03)
+    c = D.Cauchy(ag.tensor([1.0]), ag.tensor([0.5])).sample((N,)).numpy()
+    np.testing.assert_allclose(np.percentile(c, [25, 50, 75]), [0.5, 1.0, 1.5], atol=0.03)
+    g = D.Gumbel(ag.tensor([0.0]), ag.tensor([1.0])).sample((N,)).numpy()
+    np.testing.assert_allclose([g.mean(), g.var()], [0.5772, np.pi ** 2 / 6], rtol=0.04)
+    ln = D.LogNormal(ag.tensor([0.0]), ag.tensor([0.5])).sample((N,)).numpy()
+    np.testing.assert_allclose(np.log(ln).std(), 0.5, rtol=0.02)
+    k = D.Poisson(ag.tensor([0.0, 3.5])).sample((N,))
+    assert k.dtype == np.float32 and not k.requires_grad
+    assert k.data[:, 0].max() == 0 and np.all(k.data % 1 == 0)
+    np.testing.assert_allclose(k.data[:, 1].mean(), 3.5, rtol=0.02)
+    np.testing.assert_allclose(k.data[:, 1].var(), 3.5, rtol=0.04)
+
+
+def test_poisson_kl_at_rate_zero_is_the_other_rate():
+    # 0 log 0 = 0: KL(Poisson(0) || Poisson(q)) = q, where PyTorch's formula gives NaN
+    kl = D.kl_divergence(D.Poisson(ag.tensor([0.0, 1.0])), D.Poisson(ag.tensor([2.5, 1.0])))
+    np.testing.assert_array_equal(kl.data, [2.5, 0.0])
+    lp = D.Poisson(ag.tensor([0.0])).log_prob(ag.tensor([0.0]))
+    assert lp.item() == 0.0                                    # P(0) = 1 at rate 0
+
+
+def test_independent_sums_the_reinterpreted_dims():
+    base = D.Normal(ag.tensor(RNG.standard_normal((4, 2, 3))), ag.tensor(RNG.random(3) + 0.5))
+    ind = D.Independent(base, 2)
+    x = ag.tensor(RNG.standard_normal((5, 4, 2, 3)))
+    np.testing.assert_allclose(ind.log_prob(x).data, base.log_prob(x).data.sum((-2, -1)))
+    assert (ind.batch_shape, ind.event_shape) == ((4,), (2, 3)) and ind.has_rsample
+    with pytest.raises(NotImplementedError, match="equal reinterpreted_batch_ndims"):
+        D.kl_divergence(ind, D.Independent(base, 1))

@@ -3,8 +3,9 @@
 are one event), and the repr is PyTorch's (it appears in validation errors)."""
 import numpy as np
 
-__all__ = ["Constraint", "boolean", "greater_than", "independent", "integer_interval", "interval",
-           "less_than", "lower_cholesky", "positive", "positive_definite", "real", "real_vector",
+__all__ = ["Constraint", "boolean", "greater_than", "greater_than_eq", "independent",
+           "integer_interval", "interval", "less_than", "lower_cholesky", "nonnegative",
+           "nonnegative_integer", "positive", "positive_definite", "real", "real_vector",
            "simplex", "unit_interval"]
 
 
@@ -44,6 +45,24 @@ class _GreaterThan(Constraint):
 
     def __repr__(self):
         return f"GreaterThan(lower_bound={self.lower_bound})"
+
+
+class _GreaterThanEq(_GreaterThan):
+    def check(self, value):
+        return np.asarray(self.lower_bound) <= np.asarray(value)
+
+    def __repr__(self):
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _IntegerGreaterThan(_GreaterThanEq):
+    is_discrete = True
+
+    def check(self, value):
+        return (np.asarray(value) % 1 == 0) & super().check(value)
+
+    def __repr__(self):
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
 
 
 class _LessThan(Constraint):
@@ -131,7 +150,10 @@ class _IndependentConstraint(Constraint):
 real = _Real()
 boolean = _Boolean()
 positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+nonnegative_integer = _IntegerGreaterThan(0)
 greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
 less_than = _LessThan
 unit_interval = _Interval(0.0, 1.0)
 interval = _Interval

@@ -1,20 +1,13 @@
-"""Normal and Uniform: reparameterizable (rsample is differentiable in the parameters), with
-PyTorch's formulas for log_prob, cdf, entropy and the moments."""
+"""Normal, LogNormal and Uniform: reparameterizable (rsample is differentiable in the
+parameters), with PyTorch's formulas for log_prob, cdf, icdf, entropy and the moments."""
 import math
-from numbers import Number
 
 import numpy as np
 
 import ops
 from . import constraints
-from .distribution import Distribution, broadcast_all
+from .distribution import Distribution, batch_shape_of, broadcast_all
 from ..factories import rand, randn
-
-
-def _batch_shape(params, tensors):
-    """() when every parameter was a Python number (PyTorch's rule), else the broadcast
-    shape."""
-    return () if all(isinstance(p, Number) for p in params) else tensors[0].shape
 
 
 class LocationFamily(Distribution):
@@ -29,15 +22,21 @@ class LocationFamily(Distribution):
         return self.loc
 
 
-class Normal(LocationFamily):
-    """The normal distribution N(loc, scale^2), loc and scale broadcast together."""
+class LocationScale(LocationFamily):
+    """A reparameterizable distribution of loc + scale * (a standard variable), loc real and
+    scale positive, broadcast together (Normal, LogNormal's logarithm, Laplace, Cauchy,
+    Gumbel)."""
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape((loc, scale), (self.loc,)), validate_args=validate_args)
+        super().__init__(batch_shape_of((loc, scale), self.loc), validate_args=validate_args)
+
+
+class Normal(LocationScale):
+    """The normal distribution N(loc, scale^2)."""
 
     @property
     def stddev(self):
@@ -64,9 +63,55 @@ class Normal(LocationFamily):
             self._validate_sample(value)
         return 0.5 * (1 + ops.erf((value - self.loc) * (1 / self.scale) / math.sqrt(2)))
 
+    def icdf(self, value):
+        return self.loc + self.scale * ops.erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self):
         # H = 1/2 + log(sqrt(2 pi) s)
         return 0.5 + 0.5 * math.log(2 * math.pi) + ops.log(self.scale)
+
+
+class LogNormal(LocationScale):
+    """exp(X) for X ~ N(loc, scale^2): density N(log x; loc, scale^2) / x on x > 0."""
+    support = constraints.positive
+
+    @property
+    def _log(self):
+        return Normal(self.loc, self.scale, validate_args=False)
+
+    @property
+    def mean(self):
+        return ops.exp(self.loc + self.scale ** 2 / 2)
+
+    @property
+    def mode(self):
+        return ops.exp(self.loc - self.scale ** 2)
+
+    @property
+    def variance(self):
+        # (e^(s^2) - 1) e^(2 mu + s^2)
+        s2 = self.scale ** 2
+        return ops.expm1(s2) * ops.exp(2 * self.loc + s2)
+
+    def rsample(self, sample_shape=()):
+        return ops.exp(self._log.rsample(sample_shape))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_value = ops.log(value)
+        return self._log.log_prob(log_value) - log_value
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self._log.cdf(ops.log(value))
+
+    def icdf(self, value):
+        return ops.exp(self._log.icdf(value))
+
+    def entropy(self):
+        return self._log.entropy() + self.loc
 
 
 class Uniform(Distribution):
@@ -76,7 +121,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
-        super().__init__(_batch_shape((low, high), (self.low,)), validate_args=validate_args)
+        super().__init__(batch_shape_of((low, high), self.low), validate_args=validate_args)
 
     @property
     def arg_constraints(self):

@@ -1,13 +1,16 @@
 """Bernoulli and Categorical, parameterized by probs or by logits (the other is computed on
-first use), with PyTorch's formulas; their samples are integers drawn without recording."""
+first use), and Poisson(rate), with PyTorch's formulas; their samples are integers drawn
+without recording."""
 from numbers import Number
 
 import numpy as np
 
 import ops
 from . import constraints
-from .distribution import Distribution, broadcast_all, lazy_property, probs_to_logits
+from .distribution import (Distribution, batch_shape_of, broadcast_all, lazy_property,
+                           probs_to_logits)
 from ..factories import rand
+from ..random import default_generator
 from ..tensor import Tensor
 
 
@@ -149,3 +152,38 @@ class Categorical(Distribution):
         # H = -sum_k p_k log p_k, with log 0 taken as the dtype's most negative number
         logits = ops.clamp(self.logits, min=np.finfo(self.logits.dtype).min)
         return -(logits * self.probs).sum(-1)
+
+
+class Poisson(Distribution):
+    """The Poisson distribution with rate lambda >= 0: P(k) = lambda^k e^(-lambda) / k!."""
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(batch_shape_of((rate,), self.rate), validate_args=validate_args)
+
+    @property
+    def mean(self):
+        return self.rate
+
+    @property
+    def mode(self):
+        return self.rate.floor()
+
+    @property
+    def variance(self):
+        return self.rate
+
+    def sample(self, sample_shape=()):
+        """Counts from the default generator, in rate's dtype (as PyTorch's)."""
+        shape = self._extended_shape(sample_shape)
+        k = default_generator().poisson(np.broadcast_to(self.rate._data, shape))
+        return Tensor._wrap(k.astype(self.rate.dtype))
+
+    def log_prob(self, value):
+        # k log lambda - lambda - log k!  (0 log 0 = 0: P(0) = 1 at rate 0)
+        if self._validate_args:
+            self._validate_sample(value)
+        rate, value = broadcast_all(self.rate, value)
+        return ops.xlogy(value, rate) - rate - ops.lgamma(value + 1)

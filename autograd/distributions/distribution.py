@@ -40,6 +40,12 @@ def broadcast_all(*values):
     return tuple(v if v.shape == shape else ops.broadcast_to(v, shape) for v in values)
 
 
+def batch_shape_of(params, broadcast):
+    """() when every parameter was a Python number (PyTorch's rule), else the shape of
+    `broadcast`, a parameter after broadcast_all."""
+    return () if all(isinstance(p, Number) for p in params) else broadcast.shape
+
+
 def clamp_probs(probs):
     """probs clamped to [eps, 1 - eps] (eps the dtype's machine epsilon): finite logits."""
     eps = np.finfo(probs.dtype).eps

@@ -3,8 +3,10 @@ are added with `register_kl`. The closed forms of the pairs here are PyTorch's."
 import numpy as np
 
 import ops
-from .continuous import Normal, Uniform
-from .discrete import Bernoulli, Categorical
+from .continuous import LogNormal, Normal, Uniform
+from .discrete import Bernoulli, Categorical, Poisson
+from .independent import Independent, sum_rightmost
+from .inverse_cdf import EULER, Cauchy, Exponential, Gumbel, Laplace
 from .multivariate_normal import MultivariateNormal, half_log_det, mahalanobis
 
 _KL_REGISTRY = {}
@@ -46,6 +48,55 @@ def _kl_normal_normal(p, q):
     var_ratio = (p.scale / q.scale) ** 2
     t1 = ((p.loc - q.loc) / q.scale) ** 2
     return 0.5 * (var_ratio + t1 - 1 - ops.log(var_ratio))
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_lognormal_lognormal(p, q):
+    # exp is one-to-one: the KL of the logarithms
+    return _kl_normal_normal(p._log, q._log)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    # log(l_p / l_q) + l_q / l_p - 1
+    ratio = q.rate / p.rate
+    return ratio - ops.log(ratio) - 1
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    # log(b_q / b_p) + |mu_p - mu_q| / b_q + (b_p / b_q) exp(-|mu_p - mu_q| / b_p) - 1
+    ratio, gap = p.scale / q.scale, ops.abs(p.loc - q.loc)
+    return -ops.log(ratio) + gap / q.scale + ratio * ops.exp(-gap / p.scale) - 1
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    # log(((s_p + s_q)^2 + (mu_p - mu_q)^2) / (4 s_p s_q))
+    return ops.log(((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2) / (4 * p.scale * q.scale))
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    # log(b_q / b_p) + (mu_p - mu_q) / b_q + gamma (r - 1) + e^((mu_q - mu_p) / b_q) Gamma(1 + r)
+    # - 1, with r = b_p / b_q
+    r = p.scale / q.scale
+    return (-ops.log(r) + (p.loc - q.loc) / q.scale + EULER * (r - 1)
+            + ops.exp((q.loc - p.loc) / q.scale + ops.lgamma(1 + r)) - 1)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    # l_p log(l_p / l_q) - (l_p - l_q), 0 log 0 = 0 (PyTorch's gives NaN at l_p = 0)
+    return ops.xlogy(p.rate, p.rate / q.rate) - (p.rate - q.rate)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("KL between Independent distributions is implemented only "
+                                  "for equal reinterpreted_batch_ndims")
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
 @register_kl(Bernoulli, Bernoulli)
