@@ -63,6 +63,21 @@ CASES = {
     "Independent-Laplace-2": (lambda M, a, b: M.Independent(M.Laplace(a, b), 2),
                               [RNG.standard_normal((2, 3)), RNG.random((2, 3)) + 0.5],
                               RNG.standard_normal((2, 3)), ("mean", "variance", "entropy")),
+    "Tanh-Normal": (lambda M, a, b: M.TransformedDistribution(
+        M.Normal(a, b), [M.transforms.TanhTransform(cache_size=1)]),
+        [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5], np.tanh(RNG.standard_normal((4, 2, 3))),
+        ("cdf", "icdf")),
+    "Exp-Affine-Normal": (lambda M, a, b: M.TransformedDistribution(
+        M.Normal(a, b), [M.transforms.ExpTransform(), M.transforms.AffineTransform(1.0, -2.0)]),
+        [RNG.standard_normal(3), RNG.random(3) + 0.5], 1 - 2 * RNG.random((2, 3)) * 3 - 0.01,
+        ("cdf", "icdf")),
+    "Sigmoid-Softplus-Power": (lambda M, a, b: M.TransformedDistribution(M.Normal(a, b), [
+        M.transforms.SoftplusTransform(), M.transforms.PowerTransform(0.5),
+        M.transforms.SigmoidTransform()]), [RNG.standard_normal(3), RNG.random(3) + 0.5],
+        RNG.random((2, 3)) * 0.2 + 0.6, ("cdf", "icdf")),
+    "Affine-event": (lambda M, a, b: M.TransformedDistribution(M.Normal(a, 1.0), [
+        M.transforms.AffineTransform(b, b * 2, event_dim=1)]),
+        [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5], RNG.standard_normal((4, 2, 3)), ()),
     "MVN-scale_tril": (lambda M, m, L: M.MultivariateNormal(m, scale_tril=L),
                        [RNG.standard_normal(3), _tril(3, (2,))], RNG.standard_normal((4, 2, 3)),
                        MOMENTS + ("covariance_matrix", "scale_tril")),
@@ -406,3 +421,65 @@ def test_independent_sums_the_reinterpreted_dims():
     assert (ind.batch_shape, ind.event_shape) == ((4,), (2, 3)) and ind.has_rsample
     with pytest.raises(NotImplementedError, match="equal reinterpreted_batch_ndims"):
         D.kl_divergence(ind, D.Independent(base, 1))
+
+
+def test_transform_inverses_jacobians_and_cache():
+    torch = pytest.importorskip("torch")
+    x = RNG.standard_normal((2, 3))
+    for name, args in [("ExpTransform", ()), ("TanhTransform", ()), ("SigmoidTransform", ()),
+                       ("SoftplusTransform", ()), ("AffineTransform", (0.5, -3.0)),
+                       ("PowerTransform", (3.0,))]:
+        xs = np.abs(x) + 0.1 if name == "PowerTransform" else x
+        t, tt = getattr(D.transforms, name)(*args), getattr(torch.distributions.transforms,
+                                                           name)(*args)
+        y, ty = t(ag.tensor(xs)), tt(torch.tensor(xs))
+        np.testing.assert_allclose(y.data, ty.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(t.inv(y).data, xs, rtol=1e-9)
+        np.testing.assert_allclose(t.log_abs_det_jacobian(ag.tensor(xs), y).data,
+                                   tt.log_abs_det_jacobian(torch.tensor(xs), ty).numpy(),
+                                   rtol=1e-12, atol=1e-14)
+        inv = t.inv
+        assert inv.inv is t and (inv.domain, inv.codomain) == (t.codomain, t.domain)
+        np.testing.assert_allclose(inv.log_abs_det_jacobian(y, ag.tensor(xs)).data,
+                                   -t.log_abs_det_jacobian(ag.tensor(xs), y).data)
+    big = ag.tensor([20.0])                 # tanh(20) rounds to 1: only the cache inverts it
+    cached = D.transforms.TanhTransform(cache_size=1)
+    assert cached.inv(cached(big)) is big
+    assert np.isinf(D.transforms.TanhTransform().inv(D.transforms.TanhTransform()(big)).data)
+    with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
+        D.transforms.ExpTransform(cache_size=2)
+
+
+def test_transformed_distribution_samples_shapes_and_errors():
+    ag.manual_seed(4)
+    loc = ag.tensor(np.zeros(3), requires_grad=True)
+    d = D.TransformedDistribution(D.Normal(loc, 1.0), D.transforms.TanhTransform(cache_size=1))
+    y = d.rsample((N,))
+    assert y.shape == (N, 3) and np.abs(y.data).max() <= 1 and d.has_rsample
+    (y * ag.tensor([1.0, 0.0, -1.0])).sum(-1).mean().backward()   # d E[tanh(loc + e)] / d loc
+    np.testing.assert_allclose(loc.grad.data, [0.6057, 0.0, -0.6057], atol=0.01)
+    assert not d.sample((2,)).requires_grad
+    lp = d.log_prob(y)                                       # cached: no atanh of +-1
+    assert np.isfinite(lp.data).all()
+    with pytest.raises(ValueError, match="transforms must be a Transform or a list"):
+        D.TransformedDistribution(D.Normal(0.0, 1.0), [np.exp])
+    power = D.TransformedDistribution(D.Exponential(1.0), [D.transforms.PowerTransform(
+        ag.tensor([2.0, -2.0]))])                           # a Tensor sign: elementwise
+    np.testing.assert_allclose(power.cdf(ag.tensor([4.0, 0.25])).data,
+                               [1 - np.exp(-2.0), np.exp(-2.0)], rtol=1e-6)
+    with pytest.raises(ValueError, match="to be within the support"):
+        d.log_prob(ag.tensor([0.5, 1.5, 0.0]))
+
+
+def test_second_derivatives_through_a_transformed_log_prob():
+    y = np.tanh(RNG.standard_normal(3))
+
+    def f(m, s):
+        d = D.TransformedDistribution(D.Normal(m, s * s + 0.5, validate_args=False),
+                                      [D.transforms.TanhTransform(),
+                                       D.transforms.AffineTransform(0.0, 0.9)])
+        return d.log_prob(ag.tensor(y * 0.9)).sum()
+
+    args = RNG.standard_normal(3), RNG.standard_normal(3)
+    ag.gradcheck(f, *args)
+    ag.gradgradcheck(f, *args)
