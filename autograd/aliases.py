@@ -1,5 +1,7 @@
-"""`autograd.nn`, `autograd.optim` and `autograd.autograd`: the module paths of a PyTorch
-program after its imports are rewritten (torch.nn.functional -> autograd.nn.functional).
+"""`autograd.nn`, `autograd.optim`, `autograd.autograd` and torch.distributions' per-distribution
+modules: the module paths of a PyTorch program after its imports are rewritten
+(torch.nn.functional -> autograd.nn.functional, torch.distributions.normal ->
+autograd.distributions.normal, which is autograd.distributions.continuous).
 
 An import of `autograd.nn.X` gives the module `nn.X` itself (one module object under two
 names, never a second copy), through a finder on sys.meta_path that only answers for these
@@ -11,6 +13,15 @@ import importlib.util
 import sys
 
 PREFIXES = {"autograd.nn": "nn", "autograd.optim": "optim", "autograd.autograd": "autograd"}
+# torch.distributions keeps a module per distribution; ours are grouped by family
+PREFIXES.update({f"autograd.distributions.{torch_name}": f"autograd.distributions.{ours}"
+                 for torch_name, ours in [
+                     ("normal", "continuous"), ("log_normal", "continuous"),
+                     ("uniform", "continuous"), ("bernoulli", "discrete"),
+                     ("categorical", "discrete"), ("poisson", "discrete"),
+                     ("exponential", "inverse_cdf"), ("laplace", "inverse_cdf"),
+                     ("cauchy", "inverse_cdf"), ("gumbel", "inverse_cdf"),
+                     ("transformed_distribution", "transformed")]})
 
 
 def remap(name, prefixes):

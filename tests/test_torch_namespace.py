@@ -78,6 +78,11 @@ def test_module_paths_are_the_real_modules():
     import optim.lr_scheduler
     from autograd import nn as nn2
     assert F is nn.functional and sched is optim.lr_scheduler and nn2 is nn
+    from autograd.distributions.normal import Normal
+    from autograd.distributions.transformed_distribution import TransformedDistribution
+    import autograd.distributions.categorical as categorical
+    assert Normal is ag.distributions.Normal and categorical is ag.distributions.discrete
+    assert TransformedDistribution is ag.distributions.TransformedDistribution
     assert ag.nn.Linear is nn.Linear and ag.autograd.grad is ag.grad
     assert F.__spec__.name == "nn.functional"
 
