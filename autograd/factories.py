@@ -69,15 +69,22 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _leaf(array, dtype, requires_grad)
 
 
+def _wide(v):
+    """A start or end in at least float64: NumPy's linspace would step in float32 for a float32
+    tensor's value, PyTorch's steps in the output dtype."""
+    v = np.asarray(_plain(v))
+    return v.astype(np.result_type(v, np.float64))
+
+
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     check_device(device, "linspace")
-    return _leaf(np.linspace(_plain(start), _plain(end), steps), dtype, requires_grad)
+    return _leaf(np.linspace(_wide(start), _wide(end), steps), dtype, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
     """base ** linspace(start, end, steps)."""
     check_device(device, "logspace")
-    return _leaf(np.float64(base) ** np.linspace(_plain(start), _plain(end), steps), dtype,
+    return _leaf(np.float64(base) ** np.linspace(_wide(start), _wide(end), steps), dtype,
                  requires_grad)
 
 

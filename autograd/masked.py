@@ -84,7 +84,10 @@ def std(input, dim=None, unbiased=None, *, correction=None, keepdim=False, dtype
 
 
 def norm(input, ord=2.0, dim=None, *, keepdim=False, dtype=None, mask=None):
-    return ops.norm(_filled(input, mask, 0.0, dtype), ord, _dims(dim), keepdim)
+    """The ord-norm of the unmasked elements: masked ones count as 0, or as inf for ord -inf
+    (the smallest |x|), which 0 would decide."""
+    fill = np.inf if ord == -np.inf else 0.0
+    return ops.norm(_filled(input, mask, fill, dtype), ord, _dims(dim), keepdim)
 
 
 def cumsum(input, dim, *, dtype=None, mask=None):

@@ -1,5 +1,6 @@
 """Linear algebra: matmul (batched, broadcasting, 1-D promotion as NumPy), dot, outer, einsum."""
 import math
+import string
 
 import numpy as np
 
@@ -115,11 +116,41 @@ def _einsum(*xs, subscripts):
     return y, tuple(vjp(k, np.shape(x)) for k, x in enumerate(xs))
 
 
+def _expand_ellipsis(subscripts, shapes):
+    """The subscripts with each '...' spelled out in letters they do not use, aligned from the
+    right as NumPy broadcasts them ('...ij,...jk' for shapes (5, 2, 3), (3, 4) is
+    'Aij,jk->Aik'); an implicit output puts the ellipsis dims first, as NumPy's."""
+    s = subscripts.replace(" ", "")
+    ins, arrow, out = s.partition("->")
+    ins = ins.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {len(shapes)} "
+                         "given")
+    counts = []
+    for k, (sub, shape) in enumerate(zip(ins, shapes)):
+        named = len(sub) - 3 if "..." in sub else len(sub)
+        if sub.replace("...", "").count(".") or (named > len(shape) and "..." in sub):
+            raise ValueError(f"einsum: operand {k} of shape {tuple(shape)} does not match "
+                             f"{sub!r} in {subscripts!r}")
+        counts.append(len(shape) - named if "..." in sub else 0)
+    free = [c for c in string.ascii_letters if c not in s][:max(counts)]
+    ins = [sub.replace("...", "".join(free[len(free) - n:])) for sub, n in zip(ins, counts)]
+    if arrow:
+        out = out.replace("...", "".join(free))
+    else:
+        joined = "".join(ins)
+        out = "".join(free) + "".join(sorted(c for c in set(joined) - set(free)
+                                             if joined.count(c) == 1))
+    return ",".join(ins) + "->" + out
+
+
 def einsum(subscripts, *operands):
-    """np.einsum for explicit or implicit subscripts without ellipsis. An index repeated
-    within one operand ('ii->i') takes its diagonal first."""
+    """np.einsum for explicit or implicit subscripts, with '...' for broadcast dims. An index
+    repeated within one operand ('ii->i') takes its diagonal first."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    if "." in subscripts:
+        subscripts = _expand_ellipsis(subscripts, [np.shape(x) for x in operands])
     ins, out = _parse(subscripts, len(operands))
     xs = list(operands)
     for k, sub in enumerate(ins):

@@ -4,6 +4,7 @@ nanquantile, msort, cov, corrcoef, trapezoid, cumulative_trapezoid, and the plai
 
 Values picked from the input (kthvalue, quantile's two neighbours) gather it, so the gradient
 goes to the elements picked; the counting ones return data that does not require grad."""
+import math
 import warnings
 
 import numpy as np
@@ -216,9 +217,15 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     if seq.ndim <= 1:
         out = np.searchsorted(seq, vals, how)
     else:
-        out = np.stack([np.searchsorted(s, v, how) for s, v in
-                        zip(seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1]))]
-                       ).reshape(vals.shape)
+        if seq.shape[:-1] != vals.shape[:-1]:
+            raise ValueError(f"searchsorted: the leading dims of sorted_sequence {seq.shape} "
+                             f"and values {vals.shape} must match (or sorted_sequence be 1-D)")
+        rows = math.prod(seq.shape[:-1])                # (..., n) -> (rows, n), rows may be 0
+        out = np.empty((rows, vals.shape[-1]), np.int64)
+        for r, (s, v) in enumerate(zip(seq.reshape(rows, seq.shape[-1]),
+                                       vals.reshape(rows, vals.shape[-1]))):
+            out[r] = np.searchsorted(s, v, how)
+        out = out.reshape(vals.shape)
     out = out.astype(np.int32 if out_int32 else np.int64)
     return like(values, out) if is_tensor(values) else like(sorted_sequence, out)
 
@@ -251,7 +258,8 @@ def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
     a = np.asarray(plain(x))
     axis = 0 if dim is None else normalize_dim(dim, a.ndim, "unique_consecutive")
     a = a.reshape(-1) if dim is None else a
-    moved = np.moveaxis(a, axis, 0).reshape(a.shape[axis], -1)
+    rest = math.prod(a.shape[:axis] + a.shape[axis + 1:])
+    moved = np.moveaxis(a, axis, 0).reshape(a.shape[axis], rest)   # (..., n, ...) -> (n, rest)
     change = np.r_[True, (moved[1:] != moved[:-1]).any(axis=1)] if len(moved) else \
         np.zeros(0, bool)
     values = np.compress(change, a, axis=axis)

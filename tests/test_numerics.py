@@ -208,3 +208,12 @@ def test_bessel_i_overflow_and_infinities():
     assert np.array_equal(_special_kernels.bessel_i(0, x, True), [0, 0, np.nan], equal_nan=True)
     scaled = _special_kernels.bessel_i(1, x, True)
     assert np.array_equal(scaled, [0, 0, np.nan], equal_nan=True) and np.signbit(scaled[1])
+
+
+def test_cov_with_float32_weights():
+    x = np.array([[-4.827, -7.5824, -0.6047], [-1.5412, -1.9719, -4.146]])
+    w = np.array([0.3666, 0.0583, 0.7006], np.float32)
+    ours = ops.cov(ag.tensor(x), aweights=ag.tensor(w, requires_grad=True))
+    exact = ops.cov(ag.tensor(x), aweights=ag.tensor(w.astype(np.float64)))
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours.data, exact.data, rtol=1e-15)

@@ -5,7 +5,7 @@ import pytest
 
 import autograd as ag
 import ops
-from gradrows import Row, check
+from gradrows import Row, check, torch_parity
 
 matmul = lambda a, b: a @ b                                             # noqa: E731
 GRAD_ROWS = [
@@ -102,7 +102,9 @@ def test_matmul_bad_input(shapes, exc, message):
      r"einsum: operand 0 has shape \(2, 3\) but subscripts 'ijk'"),
     (lambda a, b: ops.einsum("ij,kj->ik", a, b),
      r"einsum: index 'j' has size 4 in operand 1 of shape \(3, 4\) but size 3 in an earlier"),
-    (lambda a, b: ops.einsum("...j,jk->k", a, b), r"einsum: ellipsis is not supported"),
+    (lambda a, b: ops.einsum("...ijk,kl", a, b),
+     r"einsum: operand 0 of shape \(2, 3\) does not match '...ijk' in '...ijk,kl'"),
+    (lambda a, b: ops.einsum("i.j,jk", a, b), r"einsum: operand 0 of shape \(2, 3\) does not"),
     (lambda a, b: ops.einsum("ii,jk->jk", a, b),
      r"einsum: index 'i' repeated in operand 0 has sizes 2 and 3"),
     (lambda a, b: ops.einsum("ij,jk->iz", a, b), r"einsum: .*'z'"),
@@ -111,6 +113,20 @@ def test_bad_input(call, message):
     a, b = ag.tensor(np.ones((2, 3)), requires_grad=True), ag.tensor(np.ones((3, 4)))
     with pytest.raises(ValueError, match="^" + message):
         call(a, b)
+
+
+@pytest.mark.parametrize("subscripts, shapes", [
+    ("i...->...", [(3, 3)]), ("...ik, ...j -> ij", [(1, 2, 3), (3,)]),
+    ("...ij,...jk", [(5, 2, 3), (3, 4)]), ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 2)]),
+    ("b...,b...->b", [(2, 3, 4), (2, 3, 4)]), ("...", [(2, 3)]), ("i...i->...", [(3, 2, 3)]),
+    ("...qd,...kd->...qk", [(2, 4, 5, 3), (2, 4, 6, 3)]),     # attention scores over heads
+])
+def test_einsum_ellipsis_matches_pytorch(subscripts, shapes):
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    torch_parity(lambda *xs: ops.einsum(subscripts, *xs),
+                 lambda *xs: pytest.importorskip("torch").einsum(subscripts, *xs), *arrays)
+    ag.gradgradcheck(lambda *xs: ops.einsum(subscripts, *xs), *arrays)
 
 
 def test_matmul_skips_the_gradient_of_a_constant_operand():

@@ -196,3 +196,27 @@ def test_keywords_pytorch_code_passes():
     assert rows.tolist() == [0, 0, 0, 1, 1, 1] and cols.tolist() == [0, 1, 2, 0, 1, 2]
     index = (np.array([0, 0]), np.array([1, 1]))
     assert t.index_put(index, ag.tensor([1.0, 2.0]), accumulate=True)[0, 1].item() == 0.75
+
+
+def test_op_db_beyond_the_first_samples():
+    """Found by running every op_db sample (TAPEGRAD_PARITY_SAMPLES=1000), not only the
+    first 8: masked.norm of order -inf counted masked elements as 0; searchsorted and
+    unique_consecutive failed on empty inputs (searchsorted also zipped mismatched leading
+    dims silently); linspace stepped in float32 for a float32 tensor's start."""
+    x = np.array([[-4.8, -7.5, -0.6, -1.5], [3.0, -2.0, 5.0, 1.0]])
+    mask = np.array([[True, True, False, True], [False] * 4])
+    norm = ag.masked.norm(ag.tensor(x), -np.inf, 1, mask=ag.tensor(mask))
+    np.testing.assert_array_equal(norm.data, [1.5, np.inf])
+    assert ops.searchsorted(ag.zeros(0, 0), ag.zeros(0, 0)).shape == (0, 0)
+    np.testing.assert_array_equal(ops.searchsorted(ag.zeros(2, 0), ag.zeros(2, 3)).data,
+                                  np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"searchsorted: the leading dims of sorted_sequence "
+                                         r"\(2, 3\) and values \(3, 1\) must match"):
+        ops.searchsorted(ag.zeros(2, 3), ag.zeros(3, 1))
+    assert ops.unique_consecutive(ag.zeros(5, 0, 5), dim=1).shape == (5, 0, 5)
+    start = ag.tensor(4.3)                                         # float32
+    steps = ag.linspace(start, -3, 50, dtype=np.float64).data
+    np.testing.assert_allclose(steps, np.linspace(float(start.item()), -3, 50), atol=1e-15)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(steps, torch.linspace(torch.tensor(4.3), -3, 50,
+                                                     dtype=torch.float64).numpy(), atol=1e-14)
