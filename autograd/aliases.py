@@ -19,6 +19,7 @@ PREFIXES.update({f"autograd.distributions.{torch_name}": f"autograd.distribution
                      ("normal", "continuous"), ("log_normal", "continuous"),
                      ("uniform", "continuous"), ("bernoulli", "discrete"),
                      ("categorical", "discrete"), ("poisson", "discrete"),
+                     ("one_hot_categorical", "discrete"), ("mixture_same_family", "mixture"),
                      ("exponential", "inverse_cdf"), ("laplace", "inverse_cdf"),
                      ("cauchy", "inverse_cdf"), ("gumbel", "inverse_cdf"),
                      ("transformed_distribution", "transformed")]})

@@ -78,6 +78,15 @@ CASES = {
     "Affine-event": (lambda M, a, b: M.TransformedDistribution(M.Normal(a, 1.0), [
         M.transforms.AffineTransform(b, b * 2, event_dim=1)]),
         [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5], RNG.standard_normal((4, 2, 3)), ()),
+    "OneHotCategorical": (lambda M, l: M.OneHotCategorical(logits=l), [RNG.standard_normal((2, 4))],
+                          np.eye(4)[[[0, 3], [2, 2], [1, 0]]], ("mean", "variance", "entropy")),
+    "Mixture-Normal": (lambda M, w, m, s: M.MixtureSameFamily(M.Categorical(w), M.Normal(m, s)),
+                       [_probs(2, 3), RNG.standard_normal((2, 3)), RNG.random(3) + 0.5],
+                       RNG.standard_normal((4, 2)), ("mean", "variance", "stddev", "cdf")),
+    "Mixture-Independent": (lambda M, l, m, s: M.MixtureSameFamily(
+        M.Categorical(logits=l), M.Independent(M.Normal(m, s), 1)),
+        [RNG.standard_normal(3), RNG.standard_normal((3, 2)), RNG.random((3, 2)) + 0.5],
+        RNG.standard_normal((5, 2)), ("mean", "variance")),
     "MVN-scale_tril": (lambda M, m, L: M.MultivariateNormal(m, scale_tril=L),
                        [RNG.standard_normal(3), _tril(3, (2,))], RNG.standard_normal((4, 2, 3)),
                        MOMENTS + ("covariance_matrix", "scale_tril")),
@@ -269,7 +278,10 @@ def test_shapes_match_pytorch():
                  lambda M, t: M.Cauchy(t(np.zeros(3)), 1.0), lambda M, t: M.Poisson(t(np.ones(2))),
                  lambda M, t: M.Gumbel(t(np.zeros((2, 1))), t(np.ones(3))),
                  lambda M, t: M.LogNormal(0.0, t(np.ones(4))),
-                 lambda M, t: M.Independent(M.Normal(t(np.zeros((4, 2, 3))), 1.0), 2)):
+                 lambda M, t: M.Independent(M.Normal(t(np.zeros((4, 2, 3))), 1.0), 2),
+                 lambda M, t: M.OneHotCategorical(t(_probs(2, 5))),
+                 lambda M, t: M.MixtureSameFamily(M.Categorical(t(_probs(4, 3))),
+                                                  M.Normal(t(np.zeros((4, 3))), 1.0))):
         d, td = make(D, ag.tensor), make(torch.distributions, torch.tensor)
         assert (d.batch_shape, d.event_shape) == (tuple(td.batch_shape), tuple(td.event_shape))
         assert d.sample((2,)).shape == tuple(td.sample((2,)).shape)
@@ -346,6 +358,13 @@ def test_validation_errors(module):
     _raises(lambda: M.Independent(M.Normal(t(np.zeros(3)), 1.0), 2),
             "Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape), actual 2 "
             "vs 1")
+    _raises(lambda: M.MixtureSameFamily(M.Normal(0.0, 1.0), M.Normal(t(np.zeros(2)), 1.0)),
+            "instance of torch.distributions.Categorical")
+    _raises(lambda: M.MixtureSameFamily(M.Categorical(t([0.5, 0.5])),
+                                        M.Normal(t(np.zeros(3)), 1.0)),
+            "`mixture_distribution component` (2) does not equal "
+            "`component_distribution.batch_shape[-1]` (3)")
+    _raises(lambda: M.OneHotCategorical(t([0.5, 0.5])).log_prob(t([1.0, 1.0])), "OneHot()")
     assert M.Normal(0.0, -1.0, validate_args=False).scale.item() == -1.0
 
 
@@ -483,3 +502,19 @@ def test_second_derivatives_through_a_transformed_log_prob():
     args = RNG.standard_normal(3), RNG.standard_normal(3)
     ag.gradcheck(f, *args)
     ag.gradgradcheck(f, *args)
+
+
+def test_mixture_and_one_hot_samples():
+    ag.manual_seed(5)
+    w, mu = np.array([0.25, 0.75]), np.array([[-4.0, 0.0], [4.0, 10.0]])     # (K=2, event 2)
+    mix = D.MixtureSameFamily(D.Categorical(ag.tensor(w)),
+                              D.Independent(D.Normal(ag.tensor(mu), 0.5), 1))
+    x = mix.sample((N,)).numpy()
+    assert x.shape == (N, 2) and not mix.has_rsample
+    near_first = np.abs(x[:, 0] + 4) < 3                                  # which component
+    assert near_first.mean() == pytest.approx(0.25, abs=0.01)
+    np.testing.assert_allclose(x[near_first, 1].mean(), 0.0, atol=0.02)  # the event's own mean
+    np.testing.assert_allclose(x.mean(0), mix.mean.data, atol=0.05)
+    one_hot = D.OneHotCategorical(ag.tensor([0.1, 0.6, 0.3])).sample((N,)).numpy()
+    assert set(np.unique(one_hot)) == {0.0, 1.0} and np.all(one_hot.sum(-1) == 1)
+    np.testing.assert_allclose(one_hot.mean(0), [0.1, 0.6, 0.3], atol=0.01)

@@ -1,14 +1,17 @@
-"""Probability distributions, as torch.distributions: Bernoulli, Categorical, Poisson, Normal,
-LogNormal, Uniform, Exponential, Laplace, Cauchy, Gumbel, MultivariateNormal, Independent and
-TransformedDistribution (with `transforms`), with sample, rsample (where reparameterizable),
-log_prob, entropy, cdf, icdf and the moments, differentiable through the tape; `kl_divergence` with `register_kl`; `constraints`.
+"""Probability distributions, as torch.distributions: Bernoulli, Categorical,
+OneHotCategorical, Poisson, Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy, Gumbel,
+MultivariateNormal, Independent, MixtureSameFamily and TransformedDistribution (with
+`transforms`), with sample, rsample (where reparameterizable), log_prob, entropy, cdf, icdf
+and the moments, differentiable through the tape; `kl_divergence` with `register_kl`;
+`constraints`.
 Samples come from autograd's default generator, which `autograd.manual_seed` reseeds."""
 from . import constraints, transforms
 from .distribution import Distribution
 from .continuous import LogNormal, Normal, Uniform
-from .discrete import Bernoulli, Categorical, Poisson
+from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .independent import Independent
 from .inverse_cdf import Cauchy, Exponential, Gumbel, Laplace
+from .mixture import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .transformed import TransformedDistribution
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
@@ -16,7 +19,8 @@ from .transforms import (AffineTransform, ComposeTransform, ExpTransform, PowerT
 from .kl import kl_divergence, register_kl
 
 __all__ = ["Bernoulli", "Categorical", "Cauchy", "Distribution", "Exponential", "Gumbel",
-           "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal", "Poisson",
+           "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal",
+           "Normal", "OneHotCategorical", "Poisson",
            "Uniform", "TransformedDistribution", "constraints", "kl_divergence", "register_kl",
            "transforms", "AffineTransform", "ComposeTransform", "ExpTransform", "PowerTransform",
            "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform"]

@@ -5,7 +5,7 @@ import numpy as np
 
 __all__ = ["Constraint", "boolean", "greater_than", "greater_than_eq", "independent",
            "integer_interval", "interval", "less_than", "lower_cholesky", "nonnegative",
-           "nonnegative_integer", "positive", "positive_definite", "real", "real_vector",
+           "nonnegative_integer", "one_hot", "positive", "positive_definite", "real", "real_vector",
            "simplex", "unit_interval"]
 
 
@@ -128,6 +128,16 @@ class _PositiveDefinite(Constraint):
         return np.linalg.eigvalsh(value).min(-1) > 0
 
 
+class _OneHot(Constraint):
+    """Vectors of 0s and 1s with a single 1."""
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value):
+        value = np.asarray(value)
+        return np.all((value == 0) | (value == 1), axis=-1) & (value.sum(-1) == 1)
+
+
 class _IndependentConstraint(Constraint):
     """`base_constraint` on each entry, all true over the `reinterpreted_batch_ndims` last
     dims."""
@@ -159,6 +169,7 @@ unit_interval = _Interval(0.0, 1.0)
 interval = _Interval
 integer_interval = _IntegerInterval
 simplex = _Simplex()
+one_hot = _OneHot()
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
 independent = _IndependentConstraint

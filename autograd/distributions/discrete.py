@@ -1,6 +1,6 @@
-"""Bernoulli and Categorical, parameterized by probs or by logits (the other is computed on
-first use), and Poisson(rate), with PyTorch's formulas; their samples are integers drawn
-without recording."""
+"""Bernoulli, Categorical and OneHotCategorical, parameterized by probs or by logits (the other
+is computed on first use), and Poisson(rate), with PyTorch's formulas; their samples are
+integers (one-hot vectors) drawn without recording."""
 from numbers import Number
 
 import numpy as np
@@ -187,3 +187,52 @@ class Poisson(Distribution):
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)
         return ops.xlogy(value, rate) - rate - ops.lgamma(value + 1)
+
+
+class OneHotCategorical(Distribution):
+    """A Categorical whose draws are one-hot vectors of length K (the event)."""
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits, validate_args=False)
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        return ops.one_hot(self.probs.argmax(-1), self.event_shape[0]).astype(self.probs.dtype)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    def sample(self, sample_shape=()):
+        k = self._categorical.sample(sample_shape)
+        return ops.one_hot(k, self.event_shape[0]).astype(self.probs.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
