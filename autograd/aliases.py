@@ -20,6 +20,8 @@ PREFIXES.update({f"autograd.distributions.{torch_name}": f"autograd.distribution
                      ("uniform", "continuous"), ("bernoulli", "discrete"),
                      ("categorical", "discrete"), ("poisson", "discrete"),
                      ("one_hot_categorical", "discrete"), ("mixture_same_family", "mixture"),
+                     ("geometric", "trials"), ("binomial", "trials"),
+                     ("half_normal", "folded"), ("half_cauchy", "folded"),
                      ("exponential", "inverse_cdf"), ("laplace", "inverse_cdf"),
                      ("cauchy", "inverse_cdf"), ("gumbel", "inverse_cdf"),
                      ("transformed_distribution", "transformed")]})

@@ -87,6 +87,19 @@ CASES = {
         M.Categorical(logits=l), M.Independent(M.Normal(m, s), 1)),
         [RNG.standard_normal(3), RNG.standard_normal((3, 2)), RNG.random((3, 2)) + 0.5],
         RNG.standard_normal((5, 2)), ("mean", "variance")),
+    "HalfNormal": (lambda M, s: M.HalfNormal(s), [RNG.random((2, 3)) + 0.5],
+                   np.abs(RNG.standard_normal((4, 2, 3))), MOMENTS + ("cdf", "icdf", "mode")),
+    "HalfCauchy": (lambda M, s: M.HalfCauchy(s), [RNG.random(3) + 0.5],
+                   np.abs(RNG.standard_normal((2, 3))) * 3, ("entropy", "cdf", "icdf", "mode")),
+    "Geometric": (lambda M, p: M.Geometric(p), [RNG.random((2, 3)) * 0.8 + 0.1],
+                  RNG.integers(0, 6, (4, 2, 3)).astype(float), MOMENTS + ("mode",)),
+    "Geometric-logits": (lambda M, l: M.Geometric(logits=l), [RNG.standard_normal(3)],
+                         RNG.integers(0, 6, (2, 3)).astype(float), ("mean", "variance")),
+    "Binomial": (lambda M, p: M.Binomial(6, p), [RNG.random((2, 3)) * 0.8 + 0.1],
+                 RNG.integers(0, 7, (4, 2, 3)).astype(float), MOMENTS + ("mode",)),
+    "Binomial-logits": (lambda M, l: M.Binomial(4, logits=l),
+                        [RNG.standard_normal(3) * 2], RNG.integers(0, 5, (2, 3)).astype(float),
+                        ("mean", "variance")),
     "MVN-scale_tril": (lambda M, m, L: M.MultivariateNormal(m, scale_tril=L),
                        [RNG.standard_normal(3), _tril(3, (2,))], RNG.standard_normal((4, 2, 3)),
                        MOMENTS + ("covariance_matrix", "scale_tril")),
@@ -365,6 +378,10 @@ def test_validation_errors(module):
             "`mixture_distribution component` (2) does not equal "
             "`component_distribution.batch_shape[-1]` (3)")
     _raises(lambda: M.OneHotCategorical(t([0.5, 0.5])).log_prob(t([1.0, 1.0])), "OneHot()")
+    _raises(lambda: M.HalfNormal(1.0).log_prob(t(-0.5)), "GreaterThanEq(lower_bound=0.0)")
+    _raises(lambda: M.Geometric(t([1.5])), "constraint Interval(lower_bound=0.0, upper_bound=1.0)")
+    _raises(lambda: M.Binomial(t([2.5]), t([0.5])), "IntegerGreaterThan(lower_bound=0)")
+    _raises(lambda: M.Binomial(3, t([0.5])).log_prob(t([4.0])), "IntegerInterval(lower_bound=0")
     assert M.Normal(0.0, -1.0, validate_args=False).scale.item() == -1.0
 
 
@@ -518,3 +535,21 @@ def test_mixture_and_one_hot_samples():
     one_hot = D.OneHotCategorical(ag.tensor([0.1, 0.6, 0.3])).sample((N,)).numpy()
     assert set(np.unique(one_hot)) == {0.0, 1.0} and np.all(one_hot.sum(-1) == 1)
     np.testing.assert_allclose(one_hot.mean(0), [0.1, 0.6, 0.3], atol=0.01)
+
+
+def test_counts_and_folded_samples():
+    ag.manual_seed(6)
+    g = D.Geometric(ag.tensor([0.25, 0.8])).sample((N,)).numpy()
+    assert g.dtype == np.float32 and g.min() >= 0 and np.all(g % 1 == 0)
+    np.testing.assert_allclose(g.mean(0), [3.0, 0.25], rtol=0.03)
+    b = D.Binomial(ag.tensor([10.0, 3.0]), ag.tensor([0.3, 0.9])).sample((N,)).numpy()
+    assert b.max(0).tolist() <= [10.0, 3.0] and np.all(b % 1 == 0)
+    np.testing.assert_allclose(b.mean(0), [3.0, 2.7], rtol=0.02)
+    h = D.HalfNormal(ag.tensor([2.0])).sample((N,)).numpy()
+    assert h.min() >= 0
+    np.testing.assert_allclose(h.mean(), 2 * np.sqrt(2 / np.pi), rtol=0.02)
+    scale = ag.tensor(1.5, dtype=np.float64, requires_grad=True)   # E|X| = s sqrt(2 / pi)
+    D.HalfNormal(scale).rsample((N,)).mean().backward()
+    assert scale.grad.item() == pytest.approx(np.sqrt(2 / np.pi), abs=0.02)
+    with pytest.raises(NotImplementedError, match="Inhomogeneous total count"):
+        D.Binomial(ag.tensor([2.0, 3.0]), ag.tensor([0.5, 0.5])).entropy()

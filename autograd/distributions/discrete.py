@@ -1,7 +1,6 @@
 """Bernoulli, Categorical and OneHotCategorical, parameterized by probs or by logits (the other
 is computed on first use), and Poisson(rate), with PyTorch's formulas; their samples are
 integers (one-hot vectors) drawn without recording."""
-from numbers import Number
 
 import numpy as np
 
@@ -19,22 +18,23 @@ def _one_of(probs, logits):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
-class Bernoulli(Distribution):
-    """Bernoulli(probs) on {0, 1}, or Bernoulli(logits=log(p / (1 - p)))."""
+class BinaryTrials(Distribution):
+    """A distribution of Bernoulli trials of success probability probs, or of
+    logits = log(p / (1 - p)) (Bernoulli, Geometric, Binomial); `others` are further
+    parameters broadcast with it (Binomial's total_count)."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
 
-    def __init__(self, probs=None, logits=None, validate_args=None):
+    def __init__(self, probs=None, logits=None, validate_args=None, **others):
         _one_of(probs, logits)
         given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
+        param, *rest = broadcast_all(given, *others.values())
         if probs is not None:
             self.probs = param
         else:
             self.logits = param
         self._param = param
-        super().__init__(() if isinstance(given, Number) else param.shape,
+        self.__dict__.update(zip(others, rest))
+        super().__init__(batch_shape_of((given, *others.values()), param),
                          validate_args=validate_args)
 
     @lazy_property
@@ -48,6 +48,12 @@ class Bernoulli(Distribution):
     @property
     def param_shape(self):
         return self._param.shape
+
+
+class Bernoulli(BinaryTrials):
+    """Bernoulli(probs) on {0, 1}, or Bernoulli(logits=log(p / (1 - p)))."""
+    support = constraints.boolean
+    has_enumerate_support = True
 
     @property
     def mean(self):
