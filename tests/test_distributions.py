@@ -186,6 +186,15 @@ KL_CASES = {   # pair -> (make(distributions module, *params) -> (p, q), paramet
                     [RNG.random(3) + 0.2, RNG.random((2, 3)) + 0.2]),
     "Poisson": (lambda M, a, b: (M.Poisson(a), M.Poisson(b)),
                 [RNG.random(3) * 3 + 0.1, RNG.random((2, 3)) * 3 + 0.1]),
+    "HalfNormal": (lambda M, a, b: (M.HalfNormal(a), M.HalfNormal(b)),
+                   [RNG.random(3) + 0.3, RNG.random((2, 3)) + 0.3]),
+    "HalfCauchy": (lambda M, a, b: (M.HalfCauchy(a), M.HalfCauchy(b)),
+                   [RNG.random(3) + 0.3, RNG.random((2, 3)) + 0.3]),
+    "Geometric": (lambda M, a, b: (M.Geometric(a), M.Geometric(logits=b)),
+                  [RNG.random(3) * 0.8 + 0.1, RNG.standard_normal((2, 3))]),
+    "Binomial": (lambda M, a, b, n: (M.Binomial(n, a), M.Binomial(5, b)),
+                 [RNG.random(3) * 0.8 + 0.1, RNG.random((2, 3)) * 0.8 + 0.1,
+                  np.array([5.0, 6.0, 5.0])]),                    # 6 > 5: +inf there
     "Independent": (lambda M, a, b, c, d: (M.Independent(M.Normal(a, b), 1),
                                            M.Independent(M.Normal(c, d), 1)),
                     [RNG.standard_normal((2, 3)), RNG.random(3) + 0.5, RNG.standard_normal(3),
@@ -212,7 +221,7 @@ def test_kl_divergence_matches_pytorch(pair):
     tkl = torch.distributions.kl_divergence(*make(torch.distributions, *theirs))
     np.testing.assert_allclose(kl.data, tkl.detach().numpy(), rtol=1e-12, atol=1e-14)
     finite = np.isfinite(kl.detach().numpy())
-    assert finite.all() != (pair in ("Uniform", "Categorical-zero-in-q"))   # +inf is tested
+    assert finite.all() != (pair in ("Uniform", "Categorical-zero-in-q", "Binomial"))  # +inf
     w = RNG.standard_normal(kl.shape) * finite
     (kl.where(finite, 0.0) * ag.tensor(w)).sum().backward()
     (tkl.where(torch.tensor(finite), 0.0) * torch.tensor(w)).sum().backward()
@@ -316,6 +325,8 @@ def test_register_kl_and_missing_pairs():
 
     assert D.kl_divergence(Wide(0.0, 1.0), D.Normal(0.0, 1.0)).item() == 42.0    # most specific
     assert D.kl_divergence(D.Normal(0.0, 1.0), Wide(0.0, 1.0)).item() == 0.0
+    with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
+        D.kl_divergence(D.Binomial(3, ag.tensor(0.5)), D.Binomial(4, ag.tensor(0.5)))
 
 
 def _raises(call, message):

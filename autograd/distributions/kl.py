@@ -5,8 +5,10 @@ import numpy as np
 import ops
 from .continuous import LogNormal, Normal, Uniform
 from .discrete import Bernoulli, Categorical, Poisson
+from .folded import HalfCauchy, HalfNormal
 from .independent import Independent, sum_rightmost
 from .inverse_cdf import EULER, Cauchy, Exponential, Gumbel, Laplace
+from .trials import Binomial, Geometric
 from .multivariate_normal import MultivariateNormal, half_log_det, mahalanobis
 
 _KL_REGISTRY = {}
@@ -89,6 +91,33 @@ def _kl_gumbel_gumbel(p, q):
 def _kl_poisson_poisson(p, q):
     # l_p log(l_p / l_q) - (l_p - l_q), 0 log 0 = 0 (PyTorch's gives NaN at l_p = 0)
     return ops.xlogy(p.rate, p.rate / q.rate) - (p.rate - q.rate)
+
+
+@register_kl(HalfNormal, HalfNormal)
+@register_kl(HalfCauchy, HalfCauchy)
+def _kl_folded_folded(p, q):
+    # folding a zero-centred symmetric pair halves both densities alike: the bases' KL
+    return kl_divergence(p._base, q._base)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    # log(p / q) + E[k] log((1 - p) / (1 - q)), E[k] = (1 - p) / p
+    return (ops.log(p.probs) - ops.log(q.probs)
+            + (1 / p.probs - 1) * (ops.log1p(-p.probs) - ops.log1p(-q.probs)))
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    # n (p (l_p - l_q) + log(1 - p) - log(1 - q)) for equal counts; +inf where p's count is
+    # larger (q gives its top counts no mass)
+    n_p, n_q = p.total_count._data, q.total_count._data
+    if np.any(n_p < n_q):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count "
+                                  "is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + ops.log1p(-p.probs)
+                          - ops.log1p(-q.probs))
+    return _infinite_where(kl, n_p > n_q)
 
 
 @register_kl(Independent, Independent)
