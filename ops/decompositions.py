@@ -156,6 +156,9 @@ def _svd(a, m, n):
     def vjp(g, y, a):
         u, s, vh = parts(y)
         gu, gs, gvh = parts(g)
+        if not (np.any(plain(gu)) or np.any(plain(gvh))):   # the terms in gU, gVh vanish:
+            return (u * sh.unsqueeze(gs, -2)) @ vh          # U diag(gS) Vh, defined at
+        #                                                     repeated S (PyTorch's svdvals')
         v, gv = sh.mT(vh), sh.mT(gvh)
         s2 = s * s
         e = sh.unsqueeze(s2, -2) - sh.unsqueeze(s2, -1)         # E_jk = S_k^2 - S_j^2

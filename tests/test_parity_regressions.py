@@ -220,3 +220,13 @@ def test_op_db_beyond_the_first_samples():
     torch = pytest.importorskip("torch")
     np.testing.assert_allclose(steps, torch.linspace(torch.tensor(4.3), -3, 50,
                                                      dtype=torch.float64).numpy(), atol=1e-14)
+
+
+def test_singular_value_norms_at_the_zero_matrix():
+    """The nuclear and spectral norms of 0 had NaN gradients (0 / 0 in the SVD's U and V
+    terms, which vanish when only S is used); PyTorch's subgradients: U Vh, and the tied
+    top singular values sharing the gradient."""
+    for ord, expected in [("nuc", np.eye(3, 4)), (2, np.eye(3, 4) / 3), (-2, np.eye(3, 4) / 3)]:
+        a = ag.zeros(3, 4, dtype=np.float64, requires_grad=True)
+        ag.linalg.matrix_norm(a, ord).backward()
+        np.testing.assert_allclose(np.abs(a.grad.data), expected, atol=1e-15)
