@@ -57,7 +57,9 @@ def logsumexp(input, dim=None, *, keepdim=False, dtype=None, mask=None):
 
 
 def _count(input, dim, keepdim, mask):
-    return ops.sum(_mask(input, mask).astype(np.float64), _dims(dim), keepdim)
+    """The unmasked elements along dim, in the input's floating dtype."""
+    return ops.sum(_mask(input, mask).astype(np.result_type(input.dtype, np.float32)),
+                   _dims(dim), keepdim)
 
 
 def mean(input, dim=None, *, keepdim=False, dtype=None, mask=None):

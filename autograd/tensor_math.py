@@ -69,8 +69,8 @@ class MathMethods:
     def real(self): return self if self.dtype.kind != "c" else constant(self._data.real)
     def angle(self):
         """0 for x >= 0, pi for x < 0 (NaN stays NaN): constant, zero gradient."""
-        return ops.stepped(self, np.where(np.isnan(self._data), self._data,
-                                          np.where(self._data < 0, np.pi, 0.0)))
+        return ops.stepped(self, np.where(np.isnan(self._data), self._data, np.where(
+            self._data < 0, np.pi, 0.0)).astype(np.result_type(self._data, np.float32)))
     def ldexp(self, other): return self * 2.0 ** other
     def frexp(self):
         """(mantissa, exponent): self = mantissa 2^exponent; the mantissa's gradient is

@@ -80,6 +80,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     loss = zero - end
     impossible = plain(loss) > -_NEG / 2
     loss = ew.where(impossible, 0.0 if zero_infinity else np.inf, loss)
+    # computed in float64 (the log-space sums, with -1e300 for log 0); returned in the
+    # dtype of log_probs, as PyTorch's
+    loss = ew.astype(loss, np.result_type(plain(log_probs)))
     if reduction == "mean":
         return reduce.mean(loss / np.maximum(t_len, 1).astype(np.result_type(plain(loss))))
     loss = loss if batched else sh.reshape(loss, ())

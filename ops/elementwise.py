@@ -14,20 +14,50 @@ from ._nn_kernels import relu_flat, relu_grad_flat
 from ._util import kernel_ready, quiet
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _promote(a, b):
+    """The operands of a binary op, cast as PyTorch promotes (NumPy 2 differs in three ways):
+    a NumPy scalar (np.float64(2.0), what np.sqrt returns) is a Python number, so it does not
+    widen a float32 array; a floating array meets an integer or bool array in its own dtype
+    (float32 with int64 is float32, not float64); and between floats of one category, a 0-d
+    array yields to an array with dims (float32 with a 0-d float64 stays float32)."""
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        if a.dtype is b.dtype:
+            return a, b
+        ca, cb = _CATEGORY.get(a.dtype.kind, 4), _CATEGORY.get(b.dtype.kind, 4)
+        if ca == cb == 2 and (a.ndim == 0) != (b.ndim == 0):
+            return (a.astype(b.dtype), b) if a.ndim == 0 else (a, b.astype(a.dtype))
+        if 2 <= ca <= 3 and cb < 2:
+            return a, b.astype(a.dtype)
+        if 2 <= cb <= 3 and ca < 2:
+            return a.astype(b.dtype), b
+        return a, b
+    if isinstance(a, np.generic):
+        a = a.item()
+    if isinstance(b, np.generic):
+        b = b.item()
+    return a, b
+
+
 @primitive(save=())
 def add(a, b):
+    a, b = _promote(a, b)
     return np.add(a, b), (lambda g, y, a, b: unbroadcast(g, a.shape),
                           lambda g, y, a, b: unbroadcast(g, b.shape))
 
 
 @primitive(save=())
 def sub(a, b):
+    a, b = _promote(a, b)
     return np.subtract(a, b), (lambda g, y, a, b: unbroadcast(g, a.shape),
                                lambda g, y, a, b: unbroadcast(-g, b.shape))
 
 
 @primitive(save=("a", "b"))
 def mul(a, b):                                          # d(ab) = b da + a db
+    a, b = _promote(a, b)
     return np.multiply(a, b), (lambda g, y, a, b: unbroadcast(g * b, a.shape),
                                lambda g, y, a, b: unbroadcast(g * a, b.shape))
 
@@ -35,6 +65,7 @@ def mul(a, b):                                          # d(ab) = b da + a db
 @primitive(save=("b", "y"))
 @quiet
 def div(a, b):                                          # d(a/b) = da/b - (a/b) db/b
+    a, b = _promote(a, b)
     return np.true_divide(a, b), (lambda g, y, a, b: unbroadcast(g / b, a.shape),
                                   lambda g, y, a, b: unbroadcast(-g * y / b, b.shape))
 
@@ -49,6 +80,7 @@ def neg(x):
 def pow(a, b):
     """a ** b, for a Tensor or scalar exponent b. At a == 0 the gradients are finite: d/da is
     taken as 0 where b < 1 (so sqrt-like powers behave like sqrt), d/db as 0."""
+    a, b = _promote(a, b)
     return np.power(a, b), (_pow_base_vjp,
                             lambda g, y, a, b: unbroadcast(g * y * log(where(a == 0, 1, a)),
                                                            b.shape))
@@ -72,6 +104,7 @@ def _integer_divisor(a, b, op):
 def remainder(a, b):
     """a mod b with the sign of b (Python's %). d/da = 1, d/db = -floor(a / b)."""
     _integer_divisor(a, b, "remainder")
+    a, b = _promote(a, b)
     return np.remainder(a, b), (
         lambda g, y, a, b: unbroadcast(g, a.shape),
         lambda g, y, a, b: unbroadcast(-g * np.floor_divide(plain(a), plain(b)), b.shape))
@@ -183,6 +216,7 @@ def softplus(x, beta=1.0, threshold=20.0):
 def logaddexp(a, b):
     """log(e^a + e^b) without overflow."""
     # d/da = e^a / (e^a + e^b) = sigmoid(a - b), finite also where a = b = -inf is not
+    a, b = _promote(a, b)
     return np.logaddexp(a, b), (lambda g, y, a, b: unbroadcast(g * sigmoid(a - b), a.shape),
                                 lambda g, y, a, b: unbroadcast(g * sigmoid(b - a), b.shape))
 
@@ -195,12 +229,14 @@ def _tie_split(g, a, b):
 
 @primitive(save=("a", "b"))
 def maximum(a, b):
+    a, b = _promote(a, b)
     return np.maximum(a, b), (lambda g, y, a, b: unbroadcast(_tie_split(g, a, b), a.shape),
                               lambda g, y, a, b: unbroadcast(_tie_split(g, b, a), b.shape))
 
 
 @primitive(save=("a", "b"))
 def minimum(a, b):
+    a, b = _promote(a, b)
     return np.minimum(a, b), (lambda g, y, a, b: unbroadcast(_tie_split(g, b, a), a.shape),
                               lambda g, y, a, b: unbroadcast(_tie_split(g, a, b), b.shape))
 
@@ -233,6 +269,7 @@ clip = clamp
 def where(condition, a, b):
     """a where condition, else b (broadcast). The condition is not differentiable."""
     cond = np.asarray(condition, dtype=bool)
+    a, b = _promote(a, b)
     return np.where(cond, a, b), (None,
                                   lambda g, y, c, a, b: unbroadcast(where(cond, g, 0), a.shape),
                                   lambda g, y, c, a, b: unbroadcast(where(cond, 0, g), b.shape))

@@ -163,7 +163,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
         hinge = hinge * hinge
     if weight is not None:
         hinge = hinge * sh.reshape(weight[t], (-1, 1))
-    other = np.ones((n, c))
+    other = np.ones((n, c), np.result_type(plain(x)))
     other[rows, t] = 0                                      # j = y does not count
     loss = reduce.sum(hinge * other, 1) / c
     return reduce_loss(loss if np.ndim(input) == 2 else sh.reshape(loss, ()), reduction,
@@ -177,7 +177,7 @@ def multilabel_margin_loss(input, target, reduction="mean"):
     x = input if len(shape) == 2 else sh.reshape(input, (1, -1))
     t = np.asarray(plain(target)).reshape(np.shape(x))
     n, c = np.shape(x)
-    times = np.zeros((n, c))                                # how often j is listed
+    times = np.zeros((n, c), np.result_type(plain(x)))      # how often j is listed
     for r in range(n):
         stop = np.flatnonzero(t[r] < 0)
         np.add.at(times[r], t[r, :stop[0] if stop.size else c], 1)

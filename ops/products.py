@@ -4,6 +4,7 @@ baddbmm, vdot, inner, tensordot, cross, vecdot, multi_dot, matrix_power, cdist.
 All are compositions of matmul, einsum and elementwise ops."""
 import numpy as np
 
+from autograd.extend import plain
 from ._util import normalize_dim
 from . import elementwise as ew
 from . import reduce
@@ -140,7 +141,8 @@ def matrix_power(x, n):
         if n:
             base = matmul(base, base)
     if result is None:                                  # n = 0: identity, no gradient
-        return ew.where(True, np.broadcast_to(np.eye(shape[-1]), shape), x)
+        return ew.where(True, np.broadcast_to(np.eye(shape[-1], dtype=np.result_type(plain(x))),
+                                              shape), x)
     return result
 
 

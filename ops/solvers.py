@@ -181,7 +181,7 @@ def matrix_exp(A):
     norm = np.abs(np.asarray(plain(A))).sum(-2).max()
     s = max(0, int(np.ceil(np.log2(norm / _THETA13)))) if norm > 0 else 0
     a = A / 2.0 ** s
-    eye = np.eye(shape[-1])
+    eye = np.eye(shape[-1], dtype=np.result_type(plain(A), np.float32))
     b = _PADE13
     a2 = a @ a
     a4 = a2 @ a2

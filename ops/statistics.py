@@ -105,8 +105,8 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
         elif interpolation == "nearest":
             lo = hi = np.round(pos).astype(np.int64)    # half to even, as PyTorch
         if interpolation == "linear":   # q differentiable too when it is a Tensor
-            qk = sh.reshape(q, (-1,))[k] if is_tensor(q) else qv
-            w = qk * (np.maximum(count, 1) - 1).astype(a.dtype) - lo
+            qk = sh.reshape(q, (-1,))[k] if is_tensor(q) else float(qv)  # weak, as PyTorch
+            w = qk * (np.maximum(count, 1) - 1).astype(a.dtype) - lo.astype(a.dtype)
         else:
             w = np.full(pos.shape, 0.5 if interpolation == "midpoint" else 0.0, a.dtype)
         a_lo, a_hi = gather(values, axis, lo), gather(values, axis, hi)
@@ -141,9 +141,9 @@ def cov(x, *, correction=1, fweights=None, aweights=None):
     it warns and divides by 0, as PyTorch."""
     x = sh.reshape(x, (1, -1)) if np.ndim(x) < 2 else x
     one_variable = np.shape(x)[0] == 1
-    w = np.ones(np.shape(x)[1])                         # the weight of each observation
+    w = np.ones(np.shape(x)[1], np.result_type(plain(x), np.float32))   # each observation's
     if fweights is not None:
-        w = w * np.asarray(plain(fweights))
+        w = w * np.asarray(plain(fweights)).astype(w.dtype)
     if aweights is not None:
         w = w * aweights                                # differentiable, as in PyTorch
     total = reduce.sum(w)

@@ -6,7 +6,7 @@ Each is a composition of index_put (overwrite: the gradient of what was overwrit
 index_put_add (accumulate), so gradients follow."""
 import numpy as np
 
-from autograd.extend import plain
+from autograd.extend import is_tensor, plain
 from ._util import normalize_dim
 from . import elementwise as ew
 from . import index as ix
@@ -42,7 +42,8 @@ def index_add(x, dim, index, source, *, alpha=1):
 
 def index_copy(x, dim, index, source):
     """x with source[k] written at position index[k] of `dim`."""
-    if np.ndim(x) == 0:
+    if np.ndim(x) == 0:                 # a number as source takes x's dtype, as PyTorch's
+        source = source if is_tensor(source) else np.asarray(source, np.result_type(plain(x)))
         return sh.reshape(source, ()) + 0 * x if np.size(plain(index)) else x + 0
     axis, index = _check_vector_index("index_copy", x, dim, index)
     return ix.index_put(x, source, index=_along_index(np.shape(x), axis, index))
@@ -136,7 +137,7 @@ def scatter_reduce(x, dim, index, src, reduce, *, include_self=True):
     if reduce in ("sum", "mean"):
         y = base + ix.index_put_add(src, shape=np.shape(x), index=where)
         if reduce == "mean":
-            count = np.zeros(np.shape(x))
+            count = np.zeros(np.shape(x), np.result_type(plain(x)))
             np.add.at(count, where, 1)
             count += 1 if include_self else 0
             count[~hit] = 1
@@ -162,7 +163,7 @@ def _scatter_extreme(x, base, where, src, reduce):
     src_best = best[where]
     src_wins = np.asarray(plain(src)) == src_best
     base_wins = np.asarray(plain(base)) == best
-    count = base_wins.astype(float)
+    count = base_wins.astype(best.dtype)
     np.add.at(count, where, src_wins)
     # best, rebuilt from its winners (each weighted 1 / their count) so gradients reach them;
     # NaN (no winner: 0 / 0) where a NaN took part, as PyTorch's

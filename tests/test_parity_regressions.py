@@ -230,3 +230,27 @@ def test_singular_value_norms_at_the_zero_matrix():
         a = ag.zeros(3, 4, dtype=np.float64, requires_grad=True)
         ag.linalg.matrix_norm(a, ord).backward()
         np.testing.assert_allclose(np.abs(a.grad.data), expected, atol=1e-15)
+
+
+def test_float32_stays_float32_as_in_pytorch():
+    """PyTorch's promotion, where NumPy 2's differs: a NumPy scalar (what np.sqrt returns)
+    is a number; a float meets an integer array in its own dtype; a 0-d array yields to one
+    with dims of the same category. And the ops that built float64 helpers (a count, an
+    identity, a weight) keep float32 (found by running op_db's float32 samples)."""
+    x = ag.tensor(np.ones((2, 3), np.float32))
+    ints, f64_0d = ag.tensor(np.array([1, 2, 3])), ag.tensor(np.array(2.0))
+    for y in (x / ints, x * np.float64(2.0), x / np.sqrt(8), x + f64_0d, x ** ints,
+              ops.maximum(x, ints), ag.where(x > 0, x, ints), ops.nanmean(x),
+              ops.quantile(x, 0.5), ops.cov(x), ops.cov(x, fweights=np.array([1, 2, 1])),
+              ag.masked.var(x, 1), ag.masked.mean(x, keepdim=True),
+              ops.scatter_reduce(x, 1, np.zeros((2, 3), np.int64), x, "mean"),
+              ops.matrix_exp(x[:, :2]), ag.linalg.matrix_power(x[:, :2], 0), x.angle(),
+              F.multi_margin_loss(x, np.array([0, 2])),
+              ag.tensor(np.float32(1.0)).index_fill(0, np.array([0]), -8.5)):
+        assert y.dtype == np.float32, y
+    assert (ag.tensor(np.ones(2)) + ag.tensor(np.float32(1.0))).dtype == np.float64
+    assert (ints + ag.tensor(np.array([1], np.int32))).dtype == np.int64
+    torch = pytest.importorskip("torch")
+    t = torch.ones(2, 3)
+    assert (t / torch.tensor([1, 2, 3])).dtype == (t * np.float64(2.0)).dtype == torch.float32
+    assert (t + torch.tensor(2.0, dtype=torch.float64)).dtype == torch.float32
