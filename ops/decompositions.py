@@ -265,6 +265,14 @@ def matrix_rank(a, *, atol=None, rtol=None, hermitian=False):
     return like(a, _cutoff(sv, *np.shape(a)[-2:], atol, rtol).sum(-1).astype(np.int64))
 
 
+def _amax_or_0(x, axis, keepdim=False):
+    """amax along axis, 0 where the axis is empty: the norms' convention, as PyTorch's (the
+    amin-based ones raise there, as PyTorch's)."""
+    if np.shape(x)[axis] == 0:
+        return reduce.sum(x, axis, keepdim)
+    return reduce.amax(x, axis, keepdim)
+
+
 def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
     """The matrix norm over the two axes `dim`: 'fro', 'nuc', 2, -2 (singular values), 1, -1,
     inf, -inf (column / row abs sums)."""
@@ -274,12 +282,12 @@ def matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
     if ord in ("nuc", 2, -2):
         moved = sh.permute(a, [d for d in range(np.ndim(a)) if d not in (d0, d1)] + [d0, d1])
         s = svdvals(moved)
-        y = reduce.sum(s, -1) if ord == "nuc" else (reduce.amax(s, -1) if ord == 2
+        y = reduce.sum(s, -1) if ord == "nuc" else (_amax_or_0(s, -1) if ord == 2
                                                     else reduce.amin(s, -1))
     elif ord in (1, -1, np.inf, -np.inf):
         along, across = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = reduce.sum(ew.abs(a), along, True)
-        y = (reduce.amax if ord > 0 else reduce.amin)(sums, across, True)
+        y = (_amax_or_0 if ord > 0 else reduce.amin)(sums, across, True)
         y = sh.squeeze(y, (d0, d1))
     else:
         raise ValueError(f"matrix_norm: unsupported ord {ord!r}")

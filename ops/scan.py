@@ -213,7 +213,9 @@ def _derivative(x, axis, h, edge_order):
         return along(x, axis, slice(lo, hi))
     trail = (1,) * (np.ndim(x) - axis - 1)
     if np.ndim(h):                      # coordinates: non-uniform differences (NumPy's)
-        d = np.diff(np.asarray(h, np.float64))
+        h = np.asarray(h)             # float coordinates promote with x; ints take x's dtype
+        d = np.diff(h.astype(np.result_type(plain(x)) if h.dtype.kind in "iub"
+                             else np.result_type(plain(x), h)))
         hl, hr = d[:-1].reshape((-1,) + trail), d[1:].reshape((-1,) + trail)
         inner = (hl * hl * f(2, None) - hr * hr * f(0, n - 2) + (hr * hr - hl * hl)
                  * f(1, n - 1)) / (hl * hr * (hl + hr))

@@ -92,12 +92,15 @@ def _embedding(weight, indices, padding_idx=None, scale_grad_by_freq=False):
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False):
+              scale_grad_by_freq=False, sparse=False):
     """Rows of `weight` (V, D) at the integer indices `input` (any shape) -> (*input.shape, D).
 
     The row `padding_idx` (negative counts from the end) gets no gradient; `max_norm` first
     rescales, in place, the looked-up rows whose `norm_type` norm exceeds it (as PyTorch);
-    `scale_grad_by_freq` divides each row's gradient by its count in `input`."""
+    `scale_grad_by_freq` divides each row's gradient by its count in `input`. Gradients are
+    dense: sparse=True raises, as embedding_bag's."""
+    if sparse:
+        raise ValueError("embedding: sparse gradients are not supported; use sparse=False")
     v = np.shape(weight)[0]
     if padding_idx is not None and not -v <= padding_idx < v:
         raise ValueError(f"embedding: padding_idx {padding_idx} must be within the "

@@ -79,9 +79,9 @@ def scatter(x, dim, index, src=None, *, value=None, reduce=None):
     if reduce is None:
         return ix.index_put(x, src, index=where)
     if reduce == "add":
-        return x + ix.index_put_add(sh.broadcast_to(src, where[0].shape) if np.ndim(src)
-                                    else np.full(np.shape(plain(index)), src),
-                                    shape=np.shape(x), index=where)
+        places = np.shape(plain(index))                 # where's arrays broadcast to these
+        return x + ix.index_put_add(sh.broadcast_to(src, places) if np.ndim(src)
+                                    else np.full(places, src), shape=np.shape(x), index=where)
     if reduce == "multiply":
         return x * _scattered_product(x, where, src, np.shape(plain(index)))
     raise ValueError(f"scatter: reduce must be 'add' or 'multiply', got {reduce!r}")

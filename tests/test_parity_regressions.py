@@ -254,3 +254,30 @@ def test_float32_stays_float32_as_in_pytorch():
     t = torch.ones(2, 3)
     assert (t / torch.tensor([1, 2, 3])).dtype == (t * np.float64(2.0)).dtype == torch.float32
     assert (t + torch.tensor(2.0, dtype=torch.float64)).dtype == torch.float32
+
+
+def test_op_db_float32_samples():
+    """Found by op_db's float32 samples (which include some its float64 gradient samples do
+    not): max-type matrix norms of empty matrices are 0 (the min-type ones raise, as
+    PyTorch's); scatter with reduce and a src larger than index; embedding takes sparse=;
+    gradient at float32 coordinates stays float32."""
+    for shape in [(0, 0), (0, 3), (3, 0)]:
+        for ord in (np.inf, 1, 2):
+            assert ag.linalg.matrix_norm(ag.zeros(shape), ord).item() == 0.0
+    with pytest.raises(ValueError, match="amin"):
+        ag.linalg.matrix_norm(ag.zeros(0, 3), -np.inf)
+    rng = np.random.default_rng(3)
+    x, src = rng.random((10, 5)), rng.random((5, 5))
+    index = np.array([[0, 1, 1, 4, 0]] * 5)
+    added = ops.scatter(ag.tensor(x), 1, index, ag.tensor(src), reduce="add").data
+    expected = x.copy()
+    for r in range(5):
+        np.add.at(expected[r], index[r], src[r])
+    np.testing.assert_allclose(added, expected, rtol=1e-12)
+    weight = ag.tensor(np.ones((3, 2)))
+    assert F.embedding(np.array([0, 2]), weight, sparse=False).shape == (2, 2)
+    with pytest.raises(ValueError, match="embedding: sparse gradients are not supported"):
+        F.embedding(np.array([0, 2]), weight, sparse=True)
+    coords = ag.tensor(np.array([1.0, 2.5, 4.0], np.float32))
+    (g,) = ops.gradient(ag.tensor(rng.random((3, 2)).astype(np.float32)), spacing=[coords], dim=0)
+    assert g.dtype == np.float32
