@@ -1,5 +1,6 @@
 """numba kernels of the special functions (ops/special.py): lgamma, erfc, erfinv, digamma,
-polygamma, erfcx and the modified Bessel functions I_0 and I_1 (plain and scaled), elementwise over float arrays: arrays in, arrays out. tests/test_ops_special.py
+polygamma, erfcx and the modified Bessel functions I_0 and I_1 (plain and scaled),
+elementwise over float arrays: arrays in, arrays out. tests/test_ops_special.py
 checks each against PyTorch (and against math where the standard library has it); with
 NUMBA_DISABLE_JIT=1 they run as (slow) Python."""
 import math
@@ -158,9 +159,9 @@ def _map(fn_id, n, x, out):
             out[i] = _digamma(v)
         elif fn_id == 5:
             out[i] = _erfcx(v)
-        elif fn_id == 6:                # n = 0 or 1 here; bit 1 of fn_id - 6 asks for scaled
+        elif fn_id == 6:                # I_n, n = 0 or 1
             out[i] = _bessel_i(n, v, False)
-        elif fn_id == 7:
+        elif fn_id == 7:                # exp(-|x|) I_n
             out[i] = _bessel_i(n, v, True)
         else:
             out[i] = _polygamma(n, v)

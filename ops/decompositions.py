@@ -156,9 +156,10 @@ def _svd(a, m, n):
     def vjp(g, y, a):
         u, s, vh = parts(y)
         gu, gs, gvh = parts(g)
-        if not (np.any(plain(gu)) or np.any(plain(gvh))):   # the terms in gU, gVh vanish:
-            return (u * sh.unsqueeze(gs, -2)) @ vh          # U diag(gS) Vh, defined at
-        #                                                     repeated S (PyTorch's svdvals')
+        if not (np.any(plain(gu)) or np.any(plain(gvh))):
+            # only S was used: U diag(gS) Vh, the other terms vanish (and would divide 0 by 0
+            # at repeated singular values): PyTorch's svdvals gradient
+            return (u * sh.unsqueeze(gs, -2)) @ vh
         v, gv = sh.mT(vh), sh.mT(gvh)
         s2 = s * s
         e = sh.unsqueeze(s2, -2) - sh.unsqueeze(s2, -1)         # E_jk = S_k^2 - S_j^2

@@ -58,17 +58,33 @@ def outer(a, b):
     return sh.reshape(a, (-1, 1)) * sh.reshape(b, (1, -1))           # (n, 1) * (1, m)
 
 
-def _parse(subscripts, n):
-    """'ij,jk->ik' as (['ij', 'jk'], 'ik'); the output defaults to NumPy's implicit one."""
+def _parse(subscripts, shapes):
+    """'ij,jk->ik' as (['ij', 'jk'], 'ik') for operands of `shapes`. '...' is spelled out in
+    letters the subscripts do not use, aligned from the right as NumPy broadcasts it
+    ('...ij,jk' for shapes (5, 2, 3), (3, 4) is (['Aij', 'jk'], 'Aik')); the implicit output
+    is NumPy's: the ellipsis dims, then the indices used once, sorted."""
     s = subscripts.replace(" ", "")
-    if "." in s:
-        raise ValueError(f"einsum: ellipsis is not supported in {subscripts!r}")
-    ins, _, out = s.partition("->")
+    ins, arrow, out = s.partition("->")
     ins = ins.split(",")
-    if len(ins) != n:
-        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {n} given")
-    if "->" not in s:
-        out = "".join(sorted(c for c in set("".join(ins)) if "".join(ins).count(c) == 1))
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {len(shapes)} "
+                         "given")
+    free = []
+    if "." in s:
+        counts = []
+        for k, (sub, shape) in enumerate(zip(ins, shapes)):
+            named = len(sub) - 3 if "..." in sub else len(sub)
+            if sub.replace("...", "").count(".") or (named > len(shape) and "..." in sub):
+                raise ValueError(f"einsum: operand {k} of shape {tuple(shape)} does not match "
+                                 f"{sub!r} in {subscripts!r}")
+            counts.append(len(shape) - named if "..." in sub else 0)
+        free = [c for c in string.ascii_letters if c not in s][:max(counts)]
+        ins = [sub.replace("...", "".join(free[len(free) - n:])) for sub, n in zip(ins, counts)]
+        out = out.replace("...", "".join(free))
+    if not arrow:
+        joined = "".join(ins)
+        out = "".join(free) + "".join(sorted(c for c in set(joined) - set(free)
+                                             if joined.count(c) == 1))
     return ins, out
 
 
@@ -90,7 +106,7 @@ def _sizes(ins, xs):
 
 @primitive(save=("xs",))
 def _einsum(*xs, subscripts):
-    ins, out = _parse(subscripts, len(xs))
+    ins, out = _parse(subscripts, [np.shape(x) for x in xs])
     sizes = _sizes(ins, xs)
     # NumPy's BLAS path costs ~10 us to plan; its C loop is faster below ~32k multiply-adds
     optimize = "greedy" if math.prod(sizes.values()) > 1 << 15 else False
@@ -116,42 +132,12 @@ def _einsum(*xs, subscripts):
     return y, tuple(vjp(k, np.shape(x)) for k, x in enumerate(xs))
 
 
-def _expand_ellipsis(subscripts, shapes):
-    """The subscripts with each '...' spelled out in letters they do not use, aligned from the
-    right as NumPy broadcasts them ('...ij,...jk' for shapes (5, 2, 3), (3, 4) is
-    'Aij,jk->Aik'); an implicit output puts the ellipsis dims first, as NumPy's."""
-    s = subscripts.replace(" ", "")
-    ins, arrow, out = s.partition("->")
-    ins = ins.split(",")
-    if len(ins) != len(shapes):
-        raise ValueError(f"einsum: {subscripts!r} names {len(ins)} operands, {len(shapes)} "
-                         "given")
-    counts = []
-    for k, (sub, shape) in enumerate(zip(ins, shapes)):
-        named = len(sub) - 3 if "..." in sub else len(sub)
-        if sub.replace("...", "").count(".") or (named > len(shape) and "..." in sub):
-            raise ValueError(f"einsum: operand {k} of shape {tuple(shape)} does not match "
-                             f"{sub!r} in {subscripts!r}")
-        counts.append(len(shape) - named if "..." in sub else 0)
-    free = [c for c in string.ascii_letters if c not in s][:max(counts)]
-    ins = [sub.replace("...", "".join(free[len(free) - n:])) for sub, n in zip(ins, counts)]
-    if arrow:
-        out = out.replace("...", "".join(free))
-    else:
-        joined = "".join(ins)
-        out = "".join(free) + "".join(sorted(c for c in set(joined) - set(free)
-                                             if joined.count(c) == 1))
-    return ",".join(ins) + "->" + out
-
-
 def einsum(subscripts, *operands):
     """np.einsum for explicit or implicit subscripts, with '...' for broadcast dims. An index
     repeated within one operand ('ii->i') takes its diagonal first."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    if "." in subscripts:
-        subscripts = _expand_ellipsis(subscripts, [np.shape(x) for x in operands])
-    ins, out = _parse(subscripts, len(operands))
+    ins, out = _parse(subscripts, [np.shape(x) for x in operands])
     xs = list(operands)
     for k, sub in enumerate(ins):
         for c in sorted(set(c for c in sub if sub.count(c) > 1)):

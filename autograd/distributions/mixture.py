@@ -61,10 +61,10 @@ class MixtureSameFamily(Distribution):
     @property
     def variance(self):
         # E[Var(x | k)] + Var(E[x | k])
-        w, axis = self._weights(), -1 - self._event_ndims
-        comp = self._component_distribution
-        spread = (comp.mean - self.mean.unsqueeze(axis)) ** 2
-        return (w * comp.variance).sum(axis) + (w * spread).sum(axis)
+        w, axis, comp = self._weights(), -1 - self._event_ndims, self._component_distribution
+        means = comp.mean
+        spread = (means - (w * means).sum(axis, keepdim=True)) ** 2
+        return (w * (comp.variance + spread)).sum(axis)
 
     def _pad(self, x):
         """x with a components dim before its event dims: (..., *event) -> (..., 1, *event)."""
@@ -75,8 +75,7 @@ class MixtureSameFamily(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         log_p = self._component_distribution.log_prob(self._pad(value))           # (..., K)
-        log_w = ops.log_softmax(self._mixture_distribution.logits, -1)
-        return ops.logsumexp(log_p + log_w, -1)
+        return ops.logsumexp(log_p + self._mixture_distribution.logits, -1)  # normalized
 
     def cdf(self, value):
         return (self._component_distribution.cdf(self._pad(value))

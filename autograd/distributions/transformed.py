@@ -20,6 +20,7 @@ class TransformedDistribution(Distribution):
             raise ValueError(f"transforms must be a Transform or a list of Transforms, got "
                              f"{transforms!r}")
         self.transforms = list(transforms)
+        self._chain = ComposeTransform(self.transforms)     # through them all, and back
         shape = base_distribution.batch_shape + base_distribution.event_shape
         event_dim = max([len(base_distribution.event_shape)]
                         + [t.event_dim for t in self.transforms])
@@ -40,16 +41,10 @@ class TransformedDistribution(Distribution):
         return self.base_dist.has_rsample
 
     def sample(self, sample_shape=()):
-        x = self.base_dist.sample(sample_shape)
-        for t in self.transforms:
-            x = t(x)
-        return x
+        return self._chain(self.base_dist.sample(sample_shape))
 
     def rsample(self, sample_shape=()):
-        x = self.base_dist.rsample(sample_shape)
-        for t in self.transforms:
-            x = t(x)
-        return x
+        return self._chain(self.base_dist.rsample(sample_shape))
 
     def log_prob(self, value):
         if self._validate_args:
@@ -65,16 +60,11 @@ class TransformedDistribution(Distribution):
     def _monotonize_cdf(self, value):
         """value where the transforms increase, 1 - value where they decrease (the sign may
         be a Tensor: elementwise)."""
-        sign = ComposeTransform(self.transforms).sign
+        sign = self._chain.sign
         return value if isinstance(sign, int) and sign == 1 else sign * (value - 0.5) + 0.5
 
     def cdf(self, value):
-        for t in reversed(self.transforms):
-            value = t.inv(value)
-        return self._monotonize_cdf(self.base_dist.cdf(value))
+        return self._monotonize_cdf(self.base_dist.cdf(self._chain.inv(value)))
 
     def icdf(self, value):
-        value = self.base_dist.icdf(self._monotonize_cdf(value))
-        for t in self.transforms:
-            value = t(value)
-        return value
+        return self._chain(self.base_dist.icdf(self._monotonize_cdf(value)))

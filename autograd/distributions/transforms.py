@@ -187,9 +187,7 @@ class ComposeTransform(Transform):
         if self.parts:
             self.domain, self.codomain = self.parts[0].domain, self.parts[-1].codomain
         self.event_dim = max((p.event_dim for p in self.parts), default=0)
-        self.sign = 1
-        for p in self.parts:
-            self.sign = self.sign * p.sign
+        self.sign = math.prod(p.sign for p in self.parts)       # a Tensor where one is
 
     @property
     def inv(self):
